@@ -1,0 +1,81 @@
+// buildApp(platform) → the Fastify instance: platform plugins first, then every module's routes under
+// /api/v1. `/api/...` is an alias of the newest version, done as a URL rewrite so each route exists once.
+import { randomUUID } from 'node:crypto'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { modules } from './modules/index.js'
+import { registerErrorHandling } from './platform/http/errors.js'
+import { registerGuard } from './platform/http/guard.js'
+import { registerHealth } from './platform/http/health.js'
+import { registerOpenApi } from './platform/http/openapi.js'
+import type { Platform } from './platform/platform.js'
+
+export const API_PREFIX = '/api/v1'
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
+
+export function rewriteApiAlias(url: string): string {
+  if (url === '/api' || url.startsWith('/api/v1/') || url === '/api/v1' || !url.startsWith('/api/')) return url
+  return `/api/v1/${url.slice('/api/'.length)}`
+}
+
+export async function buildApp(platform: Platform): Promise<FastifyInstance> {
+  const { config } = platform
+  const app = Fastify({
+    loggerInstance: platform.log,
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: config.BODY_LIMIT,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()
+    },
+    rewriteUrl: (req) => rewriteApiAlias(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+  })
+
+  registerErrorHandling(app)
+  await app.register(helmet, {
+    // The API answers JSON; the reference page at /docs sets its own policy.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  })
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag'],
+  })
+  registerGuard(app, platform)
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: 60_000,
+    enableDraftSpec: true,
+    // Per user, per API key, else per IP. Credentials were read (not trusted yet) by the guard's onRequest hook.
+    keyGenerator: (req) => {
+      const p = req.principal
+      if (p?.kind === 'user') return `u:${p.userId}`
+      if (p?.kind === 'api_key') return `k:${p.keyHash}`
+      return `ip:${req.ip}`
+    },
+    errorResponseBuilder: (_req, ctx) => {
+      const err = new Error(`Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`) as Error & { statusCode: number }
+      err.statusCode = 429
+      return err
+    },
+  })
+  await registerOpenApi(app, platform)
+  registerHealth(app, platform, { expectWorker: config.RUN_WORKER })
+
+  for (const mod of modules) {
+    await app.register(mod.routes(platform), { prefix: API_PREFIX })
+  }
+  return app
+}

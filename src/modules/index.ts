@@ -1,0 +1,13 @@
+// Every module of Luminous, in the order their routes and jobs are registered.
+import type { FastifyPluginAsync } from 'fastify'
+import type { Platform } from '../platform/platform.js'
+
+export interface Module {
+  name: string
+  /** The module's HTTP routes, mounted under /api/v1. */
+  routes(platform: Platform): FastifyPluginAsync
+  /** Registers the module's background tasks on platform.jobs. */
+  jobs?(platform: Platform): void
+}
+
+export const modules: Module[] = []

@@ -1,0 +1,180 @@
+// Two pools over one PostgreSQL:
+//  - `app`: the role `luminous_app` (no superuser, no BYPASSRLS). Every tenant query runs here inside
+//    a transaction that carries the organization (and user) in `app.org_id` / `app.user_id`.
+//  - `owner`: the migration owner. Used for migrations, the job queue and system work that must see
+//    every tenant (the outbox dispatcher, the trash purge). Module code reaches it only via `db.system`.
+import {
+  Kysely,
+  PostgresDialect,
+  SingleConnectionProvider,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type QueryResult,
+} from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.js'
+
+export type { Database } from './schema.js'
+export type Executor = Kysely<Database>
+
+// int8 (counts, money in minor units) as JS numbers: exact up to 2^53, far beyond any amount we hold.
+pg.types.setTypeParser(20, (v) => {
+  const n = Number(v)
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${v} exceeds the safe integer range`)
+  return n
+})
+// `date` stays a plain YYYY-MM-DD string rather than a Date at local midnight.
+pg.types.setTypeParser(1082, (v) => v)
+
+export const APP_ROLE = 'luminous_app'
+
+export interface TenantContext {
+  orgId: string | null
+  userId: string | null
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v)
+
+/** A Kysely connection over one checked-out `pg` client. */
+class ClientConnection implements DatabaseConnection {
+  constructor(private readonly client: pg.PoolClient) {}
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const r = await this.client.query(q.sql, q.parameters as unknown[])
+    return {
+      rows: r.rows as R[],
+      ...(r.command === 'INSERT' || r.command === 'UPDATE' || r.command === 'DELETE' || r.command === 'MERGE'
+        ? { numAffectedRows: BigInt(r.rowCount ?? 0) }
+        : {}),
+    }
+  }
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('Streaming is not supported inside a tenant transaction; use COPY through db.client')
+  }
+}
+
+export interface TxHandle {
+  db: Executor
+  client: pg.PoolClient
+  /** Rows of the extra statement sent with BEGIN (see `begin`). */
+  preludeRows: Record<string, unknown>[]
+  commit(): Promise<void>
+  rollback(): Promise<void>
+}
+
+export interface DbOptions {
+  ownerUrl: string
+  appUrl: string
+  poolSize: number
+  /** Connection options for the app pool when it must switch role (no separate login for the app role). */
+  appRoleOption: boolean
+}
+
+export class Db {
+  readonly ownerPool: pg.Pool
+  readonly appPool: pg.Pool
+  /** Kysely over the app pool with no tenant set: sees only global tables. */
+  readonly app: Executor
+  /** Kysely over the owner pool: bypasses row-level security. System work only. */
+  readonly owner: Executor
+
+  constructor(readonly options: DbOptions) {
+    this.ownerPool = new pg.Pool({ connectionString: options.ownerUrl, max: 4, application_name: 'luminous-owner' })
+    this.appPool = new pg.Pool({
+      connectionString: options.appUrl,
+      max: options.poolSize,
+      application_name: 'luminous',
+      ...(options.appRoleOption ? { options: `-c role=${APP_ROLE}` } : {}),
+    })
+    // An idle client that errors (server restart) must not crash the process.
+    this.ownerPool.on('error', () => {})
+    this.appPool.on('error', () => {})
+    this.app = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.appPool }) })
+    this.owner = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.ownerPool }) })
+  }
+
+  private bind(base: Executor, client: pg.PoolClient): Executor {
+    const dialect = new PostgresDialect({ pool: this.appPool })
+    return new Kysely<Database>({
+      config: { dialect },
+      dialect,
+      driver: dialect.createDriver(),
+      executor: base.getExecutor().withConnectionProvider(new SingleConnectionProvider(new ClientConnection(client))),
+    })
+  }
+
+  /**
+   * Opens a tenant transaction in one round trip: BEGIN, the tenant settings and (optionally) one extra
+   * statement whose rows come back as `preludeRows` — the auth guard uses it to check the session in
+   * the same trip. Ids are validated as UUIDs before they are written into the text.
+   */
+  async begin(ctx: TenantContext, preludeSql?: string): Promise<TxHandle> {
+    if (ctx.orgId !== null && !isUuid(ctx.orgId)) throw new TypeError('orgId must be a UUID')
+    if (ctx.userId !== null && !isUuid(ctx.userId)) throw new TypeError('userId must be a UUID')
+    const client = await this.appPool.connect()
+    let released = false
+    const release = (err?: Error) => {
+      if (!released) {
+        released = true
+        client.release(err)
+      }
+    }
+    const text =
+      `BEGIN; SELECT set_config('app.org_id', '${ctx.orgId ?? ''}', true), set_config('app.user_id', '${ctx.userId ?? ''}', true);` +
+      (preludeSql ? ` ${preludeSql}` : '')
+    let preludeRows: Record<string, unknown>[] = []
+    try {
+      const results = (await client.query(text)) as unknown as pg.QueryResult[]
+      if (preludeSql) preludeRows = results[2]?.rows ?? []
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      release()
+      throw err
+    }
+    return {
+      db: this.bind(this.app, client),
+      client,
+      preludeRows,
+      commit: async () => {
+        try {
+          await client.query('COMMIT')
+          release()
+        } catch (err) {
+          release(err as Error)
+          throw err
+        }
+      },
+      rollback: async () => {
+        try {
+          await client.query('ROLLBACK')
+          release()
+        } catch (err) {
+          release(err as Error)
+        }
+      },
+    }
+  }
+
+  /** Runs `fn` in a transaction scoped to the organization (and user) in `ctx`. */
+  async tenant<T>(ctx: TenantContext, fn: (db: Executor) => Promise<T>): Promise<T> {
+    const tx = await this.begin(ctx)
+    try {
+      const result = await fn(tx.db)
+      await tx.commit()
+      return result
+    } catch (err) {
+      await tx.rollback()
+      throw err
+    }
+  }
+
+  /** Runs `fn` in an owner transaction that sees every tenant. For system jobs, never for requests. */
+  async system<T>(fn: (db: Executor) => Promise<T>): Promise<T> {
+    return this.owner.transaction().execute(fn)
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.app.destroy(), this.owner.destroy()])
+  }
+}

@@ -1,0 +1,79 @@
+// Durable background jobs on graphile-worker, in the same PostgreSQL. Jobs are enqueued with SQL in the
+// transaction that decides them (so a rolled-back change enqueues nothing), carry job keys for
+// de-duplication, retry with exponential backoff, and survive a crash of the process.
+import { sql } from 'kysely'
+import { run, type Runner, type Task, type TaskList, Logger } from 'graphile-worker'
+import type { Executor } from '../db/database.js'
+
+export interface EnqueueOptions {
+  /** De-duplicates: a pending job with the same key is replaced. */
+  jobKey?: string
+  jobKeyMode?: 'replace' | 'preserve_run_at' | 'unsafe_dedupe'
+  runAt?: Date
+  maxAttempts?: number
+  /** Jobs in one queue run one at a time, in order. Keep cardinality low. */
+  queueName?: string
+  priority?: number
+}
+
+export type JobHandler<P> = (payload: P, helpers: Parameters<Task>[1]) => Promise<void>
+
+export class JobQueue {
+  private readonly tasks: TaskList = {}
+  private runner: Runner | null = null
+
+  constructor(
+    private readonly ownerUrl: string,
+    private readonly log: { info(o: object, m: string): void; error(o: object, m: string): void },
+  ) {}
+
+  /** Registers a task; modules call this at start-up, before the runner starts. */
+  register<P>(name: string, handler: JobHandler<P>): void {
+    if (this.tasks[name]) throw new Error(`Job task ${name} is registered twice`)
+    this.tasks[name] = (payload, helpers) => handler(payload as P, helpers)
+  }
+
+  get taskNames(): string[] {
+    return Object.keys(this.tasks)
+  }
+
+  /** Enqueues a job inside the caller's transaction. */
+  async enqueue(db: Executor, task: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
+    await sql`SELECT graphile_worker.add_job(
+      identifier => ${task}::text,
+      payload => ${JSON.stringify(payload ?? {})}::json,
+      queue_name => ${opts.queueName ?? null}::text,
+      run_at => ${opts.runAt ?? null}::timestamptz,
+      max_attempts => ${opts.maxAttempts ?? null}::int,
+      job_key => ${opts.jobKey ?? null}::text,
+      priority => ${opts.priority ?? null}::int,
+      job_key_mode => ${opts.jobKeyMode ?? null}::text
+    )`.execute(db)
+  }
+
+  get running(): boolean {
+    return this.runner !== null
+  }
+
+  async start(concurrency: number): Promise<void> {
+    if (this.runner) return
+    const log = this.log
+    this.runner = await run({
+      connectionString: this.ownerUrl,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      taskList: this.tasks,
+      logger: new Logger(() => (level, message, meta) => {
+        if (level === 'error') log.error({ meta }, `jobs: ${message}`)
+      }),
+    })
+  }
+
+  /** Stops taking jobs and waits for running ones to finish. */
+  async stop(): Promise<void> {
+    const runner = this.runner
+    this.runner = null
+    if (runner) await runner.stop()
+  }
+}

@@ -1,0 +1,32 @@
+// The platform container: the shared machinery a module's services use, built once per process and
+// reached through the request context (`ctx.platform`). No business rules here.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config.js'
+import { TokenService } from './auth/tokens.js'
+import type { Db } from './db/database.js'
+import { JobQueue } from './jobs/queue.js'
+
+export interface Platform {
+  config: Config
+  db: Db
+  tokens: TokenService
+  jobs: JobQueue
+  log: FastifyBaseLogger
+}
+
+export interface PlatformDeps {
+  config: Config
+  db: Db
+  ownerUrl: string
+  log: FastifyBaseLogger
+}
+
+export function createPlatform({ config, db, ownerUrl, log }: PlatformDeps): Platform {
+  return {
+    config,
+    db,
+    log,
+    tokens: new TokenService(config.JWT_SECRET, config.ACCESS_TOKEN_TTL),
+    jobs: new JobQueue(ownerUrl, log),
+  }
+}

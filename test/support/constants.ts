@@ -1,0 +1,2 @@
+export const TEMPLATE_DB = 'luminous_template'
+export const APP_PASSWORD = 'luminous-test-app'
