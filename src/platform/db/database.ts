@@ -94,12 +94,15 @@ export class Db {
     this.owner = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.ownerPool }) })
   }
 
+  // Shared by every per-transaction Kysely: only the connection provider differs.
+  private readonly txDialect = new PostgresDialect({ pool: { connect: () => Promise.reject(new Error('unused')) } as unknown as pg.Pool })
+  private readonly txDriver = this.txDialect.createDriver()
+
   private bind(base: Executor, client: pg.PoolClient): Executor {
-    const dialect = new PostgresDialect({ pool: this.appPool })
     return new Kysely<Database>({
-      config: { dialect },
-      dialect,
-      driver: dialect.createDriver(),
+      config: { dialect: this.txDialect },
+      dialect: this.txDialect,
+      driver: this.txDriver,
       executor: base.getExecutor().withConnectionProvider(new SingleConnectionProvider(new ClientConnection(client))),
     })
   }
