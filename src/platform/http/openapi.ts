@@ -8,7 +8,29 @@ import { PERMISSIONS } from '../auth/permissions.js'
 import type { Platform } from '../platform.js'
 import type { RouteAuthConfig } from './guard.js'
 
+export interface CatalogEntry {
+  method: string
+  url: string
+  hidden: boolean
+  schema: Record<string, unknown>
+  config: RouteAuthConfig
+}
+
+const catalogs = new WeakMap<FastifyInstance, CatalogEntry[]>()
+
+/** Every route registered on the app, with its schema — for the test that nothing escapes the docs. */
+export const routeCatalog = (app: FastifyInstance): CatalogEntry[] => catalogs.get(app) ?? []
+
 export async function registerOpenApi(app: FastifyInstance, platform: Platform): Promise<void> {
+  const catalog: CatalogEntry[] = []
+  catalogs.set(app, catalog)
+  app.addHook('onRoute', (route: RouteOptions) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue
+      const schema = (route.schema ?? {}) as Record<string, unknown>
+      catalog.push({ method, url: route.url, hidden: schema.hide === true, schema, config: (route.config ?? {}) as RouteAuthConfig })
+    }
+  })
   // Runs before each route is registered, so the document and the routes agree.
   app.addHook('onRoute', (route: RouteOptions) => {
     const config = (route.config ?? {}) as RouteAuthConfig
