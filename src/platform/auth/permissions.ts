@@ -10,7 +10,8 @@ export const PERMISSIONS = {
   'organization:read': 'See the organization profile',
   'organization:update': 'Change the organization profile and logo',
   'members:read': 'List members, teams and invitations',
-  'members:manage': 'Invite, change roles of and remove members; manage teams',
+  'members:manage': 'Invite, change roles of and remove members',
+  'teams:manage': 'Create, rename and delete teams and set their members',
   'api-keys:manage': 'Create, list and revoke API keys',
   'audit:read': 'Read the audit log',
   'files:read': 'Read files and download them',
@@ -25,7 +26,7 @@ const readOnly = ALL_PERMISSIONS.filter((p) => p.endsWith(':read'))
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: ALL_PERMISSIONS,
   admin: ALL_PERMISSIONS,
-  manager: [...readOnly, 'files:write'],
+  manager: [...readOnly, 'files:write', 'teams:manage'],
   agent: ['organization:read', 'members:read', 'files:read', 'files:write'],
   viewer: ['organization:read', 'members:read', 'files:read'],
 }
