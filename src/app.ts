@@ -10,6 +10,7 @@ import { modules } from './modules/index.js'
 import { registerErrorHandling } from './platform/http/errors.js'
 import { registerGuard } from './platform/http/guard.js'
 import { registerHealth } from './platform/http/health.js'
+import { parseNestedQuery } from './platform/http/lists.js'
 import { registerOpenApi } from './platform/http/openapi.js'
 import type { Platform } from './platform/platform.js'
 
@@ -33,7 +34,8 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()
     },
     rewriteUrl: (req) => rewriteApiAlias(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: true },
+    // `filter[field][op]=v` arrives nested, so list routes validate filters with ordinary schemas.
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseNestedQuery },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -33,7 +33,12 @@ export interface TestResponse extends LightMyRequestResponse {
   data: any // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Extra routes (throwaway test routes) registered after the modules, before the app is ready. */
+  routes?: (app: FastifyInstance, platform: Platform) => void | Promise<void>
+}
+
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase()
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'luminous-files-'))
   const config = loadConfig({
@@ -54,6 +59,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const db = new Db({ ownerUrl: database.ownerUrl, appUrl: database.appUrl, poolSize: 5, appRoleOption: false })
   const platform = assemble(config, { db, ownerUrl: database.ownerUrl, embedded: null, close: () => db.close() }, log)
   const app = await buildApp(platform)
+  if (options.routes) await options.routes(app, platform)
   await app.ready()
   return {
     app,
