@@ -1,6 +1,7 @@
 // Every module of Luminous, in the order their routes and jobs are registered.
 import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../platform/platform.js'
+import { devModule } from './dev/index.js'
 
 export interface Module {
   name: string
@@ -10,4 +11,4 @@ export interface Module {
   jobs?(platform: Platform): void
 }
 
-export const modules: Module[] = []
+export const modules: Module[] = [devModule]

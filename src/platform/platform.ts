@@ -5,12 +5,14 @@ import type { Config } from '../config.js'
 import { TokenService } from './auth/tokens.js'
 import type { Db } from './db/database.js'
 import { JobQueue } from './jobs/queue.js'
+import { Mailer } from './mail/mailer.js'
 
 export interface Platform {
   config: Config
   db: Db
   tokens: TokenService
   jobs: JobQueue
+  mail: Mailer
   log: FastifyBaseLogger
 }
 
@@ -22,11 +24,13 @@ export interface PlatformDeps {
 }
 
 export function createPlatform({ config, db, ownerUrl, log }: PlatformDeps): Platform {
+  const jobs = new JobQueue(ownerUrl, log)
   return {
     config,
     db,
     log,
     tokens: new TokenService(config.JWT_SECRET, config.ACCESS_TOKEN_TTL),
-    jobs: new JobQueue(ownerUrl, log),
+    jobs,
+    mail: new Mailer({ config, db, jobs, log }),
   }
 }

@@ -37,9 +37,17 @@ export class JobQueue {
     return Object.keys(this.tasks)
   }
 
-  /** Enqueues a job inside the caller's transaction. */
+  /** The registered tasks, for running the queue by hand (tests drain it with graphile-worker's runOnce). */
+  get taskList(): Readonly<TaskList> {
+    return { ...this.tasks }
+  }
+
+  /**
+   * Enqueues a job inside the caller's transaction. Goes through luminous_add_job (migration 0031): the
+   * application role may add jobs but graphile-worker's row-level security keeps it out of the tables.
+   */
   async enqueue(db: Executor, task: string, payload: unknown, opts: EnqueueOptions = {}): Promise<void> {
-    await sql`SELECT graphile_worker.add_job(
+    await sql`SELECT luminous_add_job(
       identifier => ${task}::text,
       payload => ${JSON.stringify(payload ?? {})}::json,
       queue_name => ${opts.queueName ?? null}::text,
