@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../platform/platform.js'
 import { devModule } from './dev/index.js'
+import { identityModule } from './identity/index.js'
 
 export interface Module {
   name: string
@@ -11,4 +12,4 @@ export interface Module {
   jobs?(platform: Platform): void
 }
 
-export const modules: Module[] = [devModule]
+export const modules: Module[] = [identityModule, devModule]

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 
 export interface UsersTable {
   id: string
@@ -39,10 +39,34 @@ export interface RefreshTokensTable {
   used_at: Date | null
 }
 
+export interface LoginThrottlesTable {
+  key: string
+  failures: number
+  last_failure_at: Date
+  locked_until: Date | null
+}
+
+export type UserTokenPurpose = 'password_reset' | 'email_verification'
+
+export interface UserTokensTable {
+  token_hash: string
+  user_id: string
+  purpose: UserTokenPurpose
+  email: string
+  created_at: Generated<Date>
+  expires_at: Date
+  used_at: Date | null
+}
+
+export type UsersRow = Selectable<UsersTable>
+export type SessionsRow = Selectable<SessionsTable>
+
 declare module '../../platform/db/schema.js' {
   interface Database {
     users: UsersTable
     sessions: SessionsTable
     refresh_tokens: RefreshTokensTable
+    login_throttles: LoginThrottlesTable
+    user_tokens: UserTokensTable
   }
 }

@@ -1,0 +1,12 @@
+// Every HTTP route of the identity module; each file registers one resource.
+import type { FastifyPluginAsync } from 'fastify'
+import type { Platform } from '../../../platform/platform.js'
+import { authRoutes } from './auth.js'
+import { sessionRoutes } from './sessions.js'
+
+export const identityRoutes =
+  (platform: Platform): FastifyPluginAsync =>
+  async (app) => {
+    await app.register(authRoutes(platform))
+    await app.register(sessionRoutes(platform))
+  }
