@@ -3,10 +3,12 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../../../platform/platform.js'
 import { authRoutes } from './auth.js'
 import { sessionRoutes } from './sessions.js'
+import { twoFactorRoutes } from './two-factor.js'
 
 export const identityRoutes =
   (platform: Platform): FastifyPluginAsync =>
   async (app) => {
     await app.register(authRoutes(platform))
     await app.register(sessionRoutes(platform))
+    await app.register(twoFactorRoutes(platform))
   }

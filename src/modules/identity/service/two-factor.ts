@@ -120,12 +120,17 @@ function signedInUser(ctx: Ctx): string {
 const codeRejected = () => ValidationError.field('code', 'is wrong, expired or was already used')
 
 /**
- * For changes to an enabled 2FA: the code must be right, and wrong ones are counted (in their own
- * transaction, since the request's rolls back with the error) and pause the routes after a few.
+ * For account changes that need the second factor: the code must be right, and wrong ones are counted
+ * (in their own transaction, since the request's rolls back with the error) and pause such changes
+ * after a few. Returns the 2FA row, or null when 2FA is off and `requireEnabled` is false.
  */
-async function requireEnabledSecondFactor(ctx: Ctx, userId: string, code: string): Promise<TwoFactorRow> {
+async function guardedSecondFactor(ctx: Ctx, userId: string, code: string | undefined, requireEnabled: boolean): Promise<TwoFactorRow | null> {
   const row = await findTwoFactor(ctx.db, userId)
-  if (!row?.enabled_at) throw new StateError('Two-factor authentication is not on', 'two_factor_not_enabled')
+  if (!row?.enabled_at) {
+    if (requireEnabled) throw new StateError('Two-factor authentication is not on', 'two_factor_not_enabled')
+    return null
+  }
+  if (code === undefined || code.trim() === '') throw ValidationError.field('code', 'is required while two-factor authentication is on')
   if (row.failed_attempts >= MAX_FAILURES && row.last_failed_at) {
     const wait = row.last_failed_at.getTime() + FAILURE_PAUSE_MS - Date.now()
     if (wait > 0) throw new RateLimitError(wait / 1000, 'Too many wrong codes; try again later')
@@ -136,6 +141,14 @@ async function requireEnabledSecondFactor(ctx: Ctx, userId: string, code: string
   }
   await ctx.platform.db.tenant({ orgId: ctx.orgId, userId }, (db) => recordTwoFactorFailure(db, userId))
   throw codeRejected()
+}
+
+/**
+ * Asks for the second factor before a sensitive change of the signed-in user's account (e.g. its
+ * deletion): nothing when 2FA is off, else a right TOTP or recovery code, with wrong ones throttled.
+ */
+export async function confirmSecondFactorIfEnabled(ctx: Ctx, code: string | undefined): Promise<void> {
+  await guardedSecondFactor(ctx, signedInUser(ctx), code, false)
 }
 
 export async function getTwoFactorStatus(ctx: Ctx): Promise<TwoFactorStatus> {
@@ -183,7 +196,7 @@ export async function confirmTwoFactor(ctx: Ctx, input: { code: string }): Promi
 
 export async function disableTwoFactor(ctx: Ctx, input: { code: string }): Promise<TwoFactorStatus> {
   const userId = signedInUser(ctx)
-  await requireEnabledSecondFactor(ctx, userId, input.code)
+  await guardedSecondFactor(ctx, userId, input.code, true)
   await deleteTwoFactor(ctx.db, userId)
   await audit(ctx, { entity: 'user', entityId: userId, action: 'two_factor.disabled' })
   return { enabled: false, pendingEnrollment: false, enabledAt: null, recoveryCodesRemaining: 0 }
@@ -191,7 +204,7 @@ export async function disableTwoFactor(ctx: Ctx, input: { code: string }): Promi
 
 export async function regenerateRecoveryCodes(ctx: Ctx, input: { code: string }): Promise<{ recoveryCodes: string[] }> {
   const userId = signedInUser(ctx)
-  await requireEnabledSecondFactor(ctx, userId, input.code)
+  await guardedSecondFactor(ctx, userId, input.code, true)
   const { codes, hashes } = newRecoveryCodes()
   await replaceRecoveryCodes(ctx.db, userId, hashes)
   await audit(ctx, { entity: 'user', entityId: userId, action: 'two_factor.recovery_codes_regenerated' })
