@@ -52,7 +52,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   await app.register(cors, {
     origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
     credentials: true,
-    exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag'],
+    exposedHeaders: ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'etag', 'idempotent-replayed'],
   })
   registerGuard(app, platform)
   await app.register(rateLimit, {

@@ -5,6 +5,7 @@ import type { Config } from './config.js'
 import { buildApp } from './app.js'
 import { modules } from './modules/index.js'
 import { openDatabase, type OpenedDatabase } from './platform/db/connect.js'
+import { registerIdempotencyCleanup, scheduleIdempotencyCleanup } from './platform/http/idempotency.js'
 import { createLogger } from './platform/logger.js'
 import { createPlatform, type Platform } from './platform/platform.js'
 
@@ -18,6 +19,7 @@ export interface RunningServer {
 /** Builds the platform over an opened database and registers every module's jobs. */
 export function assemble(config: Config, database: OpenedDatabase, log = createLogger(config)): Platform {
   const platform = createPlatform({ config, db: database.db, ownerUrl: database.ownerUrl, log })
+  registerIdempotencyCleanup(platform.jobs, platform.db.owner)
   for (const mod of modules) mod.jobs?.(platform)
   return platform
 }
@@ -29,6 +31,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp(platform)
   try {
     await app.listen({ port: config.PORT, host: config.HOST })
+    await scheduleIdempotencyCleanup(platform.jobs, platform.db.owner)
     if (config.RUN_WORKER) await platform.jobs.start(config.WORKER_CONCURRENCY)
   } catch (err) {
     await app.close().catch(() => {})

@@ -10,12 +10,14 @@
 // Routes that stream large bodies (uploads) say `transaction: false`: the check still runs (in the same
 // single trip, committed at once) and the service opens its own short transactions.
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import { Type, type TObject } from 'typebox'
 import { isRole, permissionsOf, type Permission, type Role } from '../auth/permissions.js'
 import { parseApiKey } from '../auth/tokens.js'
 import type { Ctx, PublicCtx } from '../context.js'
 import type { Executor } from '../db/database.js'
 import { ForbiddenError, UnauthenticatedError } from '../errors.js'
 import type { Platform } from '../platform.js'
+import { IdempotencyHeaders, withIdempotency } from './idempotency.js'
 
 export interface RouteAuthConfig {
   /** 'none': public route. Default: authenticated. */
@@ -23,6 +25,8 @@ export interface RouteAuthConfig {
   permission?: Permission
   /** false: do not hold a transaction for the handler (uploads, streams). Default true. */
   transaction?: boolean
+  /** Honour an `Idempotency-Key` header (POSTs that create or move money/messages); see idempotency.ts. */
+  idempotent?: boolean
 }
 
 declare module 'fastify' {
@@ -92,10 +96,18 @@ export function registerGuard(app: FastifyInstance, platform: Platform): void {
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const config = (route.config ?? {}) as RouteAuthConfig
+    if (config.idempotent && (config.auth === 'none' || config.transaction === false || !route.url.startsWith('/api/'))) {
+      throw new Error(`${route.url}: idempotent routes must be authenticated and transactional (the stored response commits with the change)`)
+    }
     // Only the API is guarded; /healthz, /readyz, /metrics and /docs are operational pages.
     if (config.auth === 'none' || !route.url.startsWith('/api/')) return
-    const original = route.handler
     const transactional = config.transaction !== false
+    if (config.idempotent) {
+      const schema = (route.schema ?? {}) as Record<string, unknown>
+      const headers = (schema.headers ?? Type.Object({})) as TObject
+      route.schema = { ...schema, headers: { ...headers, properties: { ...headers.properties, ...IdempotencyHeaders } } }
+    }
+    const original = config.idempotent ? withIdempotency(route.handler) : route.handler
     const permission = config.permission
 
     route.handler = async function guarded(request, reply) {
