@@ -114,6 +114,9 @@ export const LoginBody = Obj(
   {
     email: Email,
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    code: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 32, description: 'While two-factor authentication is on: a 6-digit authenticator code or an unused recovery code' }),
+    ),
   },
   { examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] },
 )

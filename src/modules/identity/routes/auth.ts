@@ -62,7 +62,8 @@ export const authRoutes =
         description:
           'Lands in the organization used last (else the oldest membership). A wrong e-mail and a wrong password get the same ' +
           '401 `invalid_credentials`. Repeated failures per account and per IP are delayed and then locked for a while ' +
-          '(429 with `Retry-After`).',
+          '(429 with `Retry-After`). With two-factor on, a right password without `code` answers 401 `two_factor_required`; ' +
+          'a wrong code answers 401 `invalid_two_factor_code` and counts as a failed log-in.',
         body: LoginBody,
         response: { 200: AuthResultSchema, ...errorResponses(400, 401, 422, 429) },
       },

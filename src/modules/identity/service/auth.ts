@@ -13,6 +13,7 @@ import { toUser, type AuthTokens, type LoginInput, type OrganizationSummary, typ
 import type { UsersRow } from '../tables.js'
 import { assertNotLocked, clearAccountFailures, recordFailure, throttleKeys } from './lockout.js'
 import { moveSession, requireUser, startSession } from './sessions.js'
+import { checkSecondFactor } from './two-factor.js'
 import { createUser, normalizeEmail } from './users.js'
 
 export interface AuthResult {
@@ -108,7 +109,15 @@ export async function login(pctx: PublicCtx, input: LoginInput): Promise<AuthRes
     throw invalidCredentials()
   }
 
-  // 3. Signed in: forget past failures, open a session in the landing organization.
+  // 3. The second factor, when the account has one. Its own transaction: a recovery code stays used.
+  const second = await db.system((sys) => checkSecondFactor(pctx, sys, account.user.id, input.code))
+  if (second === 'required') throw new UnauthenticatedError('Enter the code from your authenticator app', 'two_factor_required')
+  if (second === 'invalid') {
+    await db.system((sys) => recordFailure(sys, keys))
+    throw new UnauthenticatedError('The two-factor code is wrong, expired or was already used', 'invalid_two_factor_code')
+  }
+
+  // 4. Signed in: forget past failures, open a session in the landing organization.
   await db.system((sys) => clearAccountFailures(sys, keys))
   const { user, membership } = account
   if (!membership) throw new StateError('This account is not a member of any organization', 'no_organization')

@@ -10,7 +10,7 @@ import { sha256 } from '../../../platform/auth/tokens.js'
 import type { Ctx, PublicCtx } from '../../../platform/context.js'
 import { decryptSecret, encryptSecret } from '../../../platform/crypto.js'
 import type { Executor } from '../../../platform/db/database.js'
-import { ConflictError, ForbiddenError, RateLimitError, StateError, ValidationError } from '../../../platform/errors.js'
+import { ConflictError, RateLimitError, StateError, ValidationError } from '../../../platform/errors.js'
 import {
   claimTimeStep,
   consumeRecoveryCode,
@@ -23,6 +23,7 @@ import {
   resetTwoFactorFailures,
   upsertPendingTwoFactor,
 } from '../queries-account.js'
+import { requireUser } from './sessions.js'
 
 export const TOTP_ISSUER = 'Luminous'
 const STEP_SECONDS = 30
@@ -112,11 +113,6 @@ export async function checkSecondFactor(
   return (await acceptSecondFactor(ctx, db, row, code.trim())) ? 'ok' : 'invalid'
 }
 
-function signedInUser(ctx: Ctx): string {
-  if (!ctx.userId) throw new ForbiddenError('Only a signed-in user can manage their own account; API keys cannot')
-  return ctx.userId
-}
-
 const codeRejected = () => ValidationError.field('code', 'is wrong, expired or was already used')
 
 /**
@@ -148,11 +144,11 @@ async function guardedSecondFactor(ctx: Ctx, userId: string, code: string | unde
  * deletion): nothing when 2FA is off, else a right TOTP or recovery code, with wrong ones throttled.
  */
 export async function confirmSecondFactorIfEnabled(ctx: Ctx, code: string | undefined): Promise<void> {
-  await guardedSecondFactor(ctx, signedInUser(ctx), code, false)
+  await guardedSecondFactor(ctx, requireUser(ctx).userId, code, false)
 }
 
 export async function getTwoFactorStatus(ctx: Ctx): Promise<TwoFactorStatus> {
-  const userId = signedInUser(ctx)
+  const userId = requireUser(ctx).userId
   const row = await findTwoFactor(ctx.db, userId)
   const enabled = Boolean(row?.enabled_at)
   return {
@@ -165,7 +161,7 @@ export async function getTwoFactorStatus(ctx: Ctx): Promise<TwoFactorStatus> {
 
 /** Issues a new secret; 2FA turns on only when a code from it is confirmed. */
 export async function enrollTwoFactor(ctx: Ctx): Promise<Enrollment> {
-  const userId = signedInUser(ctx)
+  const userId = requireUser(ctx).userId
   const existing = await findTwoFactor(ctx.db, userId)
   if (existing?.enabled_at) {
     throw new ConflictError('Two-factor authentication is already on; disable it before enrolling again', 'two_factor_already_enabled')
@@ -180,7 +176,7 @@ export async function enrollTwoFactor(ctx: Ctx): Promise<Enrollment> {
 }
 
 export async function confirmTwoFactor(ctx: Ctx, input: { code: string }): Promise<{ enabledAt: string; recoveryCodes: string[] }> {
-  const userId = signedInUser(ctx)
+  const userId = requireUser(ctx).userId
   const row = await findTwoFactor(ctx.db, userId)
   if (!row) throw new StateError('Start with POST /api/v1/auth/2fa/enroll', 'two_factor_not_enrolled')
   if (row.enabled_at) throw new ConflictError('Two-factor authentication is already on', 'two_factor_already_enabled')
@@ -195,7 +191,7 @@ export async function confirmTwoFactor(ctx: Ctx, input: { code: string }): Promi
 }
 
 export async function disableTwoFactor(ctx: Ctx, input: { code: string }): Promise<TwoFactorStatus> {
-  const userId = signedInUser(ctx)
+  const userId = requireUser(ctx).userId
   await guardedSecondFactor(ctx, userId, input.code, true)
   await deleteTwoFactor(ctx.db, userId)
   await audit(ctx, { entity: 'user', entityId: userId, action: 'two_factor.disabled' })
@@ -203,7 +199,7 @@ export async function disableTwoFactor(ctx: Ctx, input: { code: string }): Promi
 }
 
 export async function regenerateRecoveryCodes(ctx: Ctx, input: { code: string }): Promise<{ recoveryCodes: string[] }> {
-  const userId = signedInUser(ctx)
+  const userId = requireUser(ctx).userId
   await guardedSecondFactor(ctx, userId, input.code, true)
   const { codes, hashes } = newRecoveryCodes()
   await replaceRecoveryCodes(ctx.db, userId, hashes)
