@@ -6,6 +6,7 @@ import { TokenService } from './auth/tokens.js'
 import type { Db } from './db/database.js'
 import { JobQueue } from './jobs/queue.js'
 import { Mailer } from './mail/mailer.js'
+import { createStorage, type Storage } from './storage/index.js'
 
 export interface Platform {
   config: Config
@@ -13,6 +14,7 @@ export interface Platform {
   tokens: TokenService
   jobs: JobQueue
   mail: Mailer
+  storage: Storage
   log: FastifyBaseLogger
 }
 
@@ -32,5 +34,6 @@ export function createPlatform({ config, db, ownerUrl, log }: PlatformDeps): Pla
     tokens: new TokenService(config.JWT_SECRET, config.ACCESS_TOKEN_TTL),
     jobs,
     mail: new Mailer({ config, db, jobs, log }),
+    storage: createStorage(config),
   }
 }
