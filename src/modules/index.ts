@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../platform/platform.js'
 import { devModule } from './dev/index.js'
 import { identityModule } from './identity/index.js'
+import { organizationsModule } from './organizations/index.js'
 
 export interface Module {
   name: string
@@ -12,4 +13,4 @@ export interface Module {
   jobs?(platform: Platform): void
 }
 
-export const modules: Module[] = [identityModule, devModule]
+export const modules: Module[] = [identityModule, organizationsModule, devModule]

@@ -40,10 +40,45 @@ export interface ApiKeysTable {
   revoked_at: Date | null
 }
 
+export interface InvitationsTable {
+  id: Generated<string>
+  org_id: string
+  email: string
+  role: Role
+  token_hash: string
+  invited_by: string | null
+  expires_at: Date
+  sent_at: Generated<Date>
+  accepted_at: Date | null
+  accepted_by: string | null
+  revoked_at: Date | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface TeamsTable {
+  id: Generated<string>
+  org_id: string
+  name: string
+  description: string | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface TeamMembersTable {
+  org_id: string
+  team_id: string
+  user_id: string
+  created_at: Generated<Date>
+}
+
 declare module '../../platform/db/schema.js' {
   interface Database {
     organizations: OrganizationsTable
     memberships: MembershipsTable
     api_keys: ApiKeysTable
+    invitations: InvitationsTable
+    teams: TeamsTable
+    team_members: TeamMembersTable
   }
 }
