@@ -11,6 +11,7 @@ import { registerErrorHandling } from './platform/http/errors.js'
 import { registerGuard } from './platform/http/guard.js'
 import { registerHealth } from './platform/http/health.js'
 import { parseNestedQuery } from './platform/http/lists.js'
+import { registerMetrics } from './platform/metrics.js'
 import { registerOpenApi } from './platform/http/openapi.js'
 import type { Platform } from './platform/platform.js'
 
@@ -75,6 +76,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   })
   await registerOpenApi(app, platform)
   registerHealth(app, platform, { expectWorker: config.RUN_WORKER })
+  registerMetrics(app, platform.metrics, config.METRICS_TOKEN)
 
   for (const mod of modules) {
     await app.register(mod.routes(platform), { prefix: API_PREFIX })

@@ -87,6 +87,7 @@ export const settings = {
   WORKER_CONCURRENCY: def(4, int, 'Jobs run concurrently per worker process.'),
   LOG_LEVEL: def('info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level.'),
   LOG_PRETTY: def(undefined, bool, 'Human-readable logs. Defaults to true in development, JSON otherwise.', '(auto)'),
+  METRICS_TOKEN: def(undefined, str, 'Bearer token that `/metrics` requires. Unset: `/metrics` is open (keep it off the public network).'),
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings

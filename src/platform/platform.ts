@@ -6,6 +6,7 @@ import { TokenService } from './auth/tokens.js'
 import type { Db } from './db/database.js'
 import { JobQueue } from './jobs/queue.js'
 import { Mailer } from './mail/mailer.js'
+import { Metrics } from './metrics.js'
 import { createStorage, type Storage } from './storage/index.js'
 
 export interface Platform {
@@ -14,6 +15,8 @@ export interface Platform {
   tokens: TokenService
   jobs: JobQueue
   mail: Mailer
+  /** Prometheus registry and the platform's own metrics; others add gauges to `metrics.registry`. */
+  metrics: Metrics
   storage: Storage
   log: FastifyBaseLogger
 }
@@ -34,6 +37,7 @@ export function createPlatform({ config, db, ownerUrl, log }: PlatformDeps): Pla
     tokens: new TokenService(config.JWT_SECRET, config.ACCESS_TOKEN_TTL),
     jobs,
     mail: new Mailer({ config, db, jobs, log }),
+    metrics: new Metrics(db),
     storage: createStorage(config),
   }
 }
