@@ -101,7 +101,7 @@ describe('/metrics with METRICS_TOKEN', () => {
   afterAll(() => secured.close())
 
   it('requires the bearer token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'scrape-secret' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'scrape-secret' }] as Record<string, string>[]) {
       const res = await secured.request({ method: 'GET', url: '/metrics', headers })
       expect(res.statusCode).toBe(401)
       expect(res.data.error.code).toBe('unauthenticated')
