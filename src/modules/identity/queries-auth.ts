@@ -1,5 +1,6 @@
 // SQL for the pre-authentication state: failed-login throttles and e-mailed single-use tokens.
-// Called through system transactions only (the application role sees none of these rows).
+// Throttles are system work only; tokens are issued by the user's own transaction (or as system work
+// for a password reset) and redeemed as system work, before anyone is signed in.
 import { sql } from 'kysely'
 import type { Executor } from '../../platform/db/database.js'
 import type { UserTokenPurpose } from './tables.js'
@@ -49,9 +50,13 @@ export async function clearKey(db: Executor, key: string): Promise<void> {
 
 export async function insertUserToken(
   db: Executor,
-  row: { token_hash: string; user_id: string; purpose: UserTokenPurpose; email: string; expires_at: Date },
+  row: { token_hash: string; user_id: string; purpose: UserTokenPurpose; email: string },
+  ttlSeconds: number,
 ): Promise<void> {
-  await db.insertInto('user_tokens').values(row).execute()
+  await db
+    .insertInto('user_tokens')
+    .values({ ...row, expires_at: sql<Date>`now() + make_interval(secs => ${ttlSeconds})` })
+    .execute()
 }
 
 /** Uses a token once: marks it used and returns it, or nothing when it is unknown, used or expired. */
@@ -76,4 +81,27 @@ export async function retireUserTokens(db: Executor, userId: string, purpose: Us
     .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
     .execute()
+}
+
+/** When the user was last sent a token of this purpose (to space out repeated sends). */
+export async function lastTokenSentAt(db: Executor, userId: string, purpose: UserTokenPurpose): Promise<Date | null> {
+  const row = await db
+    .selectFrom('user_tokens')
+    .select((eb) => eb.fn.max('created_at').as('at'))
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .executeTakeFirst()
+  return row?.at ?? null
+}
+
+/** A live token, without using it (to check a new password against its user before hashing). */
+export function peekUserToken(db: Executor, tokenHash: string, purpose: UserTokenPurpose) {
+  return db
+    .selectFrom('user_tokens')
+    .select(['user_id', 'email'])
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst()
 }

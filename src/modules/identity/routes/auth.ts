@@ -88,11 +88,15 @@ export const authRoutes =
       schema: {
         tags,
         summary: 'Log out of this session, or of all sessions',
-        body: Type.Optional(LogoutBody),
+        body: LogoutBody,
         response: { 204: Type.Null({ description: 'Logged out' }), ...errorResponses(400) },
       },
+      // The body is optional: a bare POST logs out of this session.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
       handler: async (request, reply) => {
-        await logout(request.ctx, request.body ?? {})
+        await logout(request.ctx, request.body)
         void reply.code(204)
         return null
       },

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../../../platform/platform.js'
 import { authRoutes } from './auth.js'
+import { passwordRoutes } from './passwords.js'
 import { sessionRoutes } from './sessions.js'
 import { twoFactorRoutes } from './two-factor.js'
 
@@ -9,6 +10,7 @@ export const identityRoutes =
   (platform: Platform): FastifyPluginAsync =>
   async (app) => {
     await app.register(authRoutes(platform))
+    await app.register(passwordRoutes(platform))
     await app.register(sessionRoutes(platform))
     await app.register(twoFactorRoutes(platform))
   }

@@ -1,8 +1,7 @@
 // Registration, log-in, the signed-in user (`me`) and switching organization.
-import { permissionsOf, type Role } from '../../../platform/auth/permissions.js'
+import type { Role } from '../../../platform/auth/permissions.js'
 import { audit } from '../../../platform/audit.js'
 import type { Ctx, PublicCtx } from '../../../platform/context.js'
-import type { Executor } from '../../../platform/db/database.js'
 import { NotFoundError, StateError, UnauthenticatedError, ValidationError, type ErrorDetail } from '../../../platform/errors.js'
 import { newId } from '../../../platform/ids.js'
 import { createOrganization } from '../../organizations/index.js'
@@ -11,6 +10,8 @@ import { normalizePhone } from '../phone.js'
 import { findUserByEmail, landingMembership, membershipIn, updateUser, userWithOrganization, type MembershipView } from '../queries.js'
 import { toUser, type AuthTokens, type LoginInput, type OrganizationSummary, type RegisterInput, type User } from '../schemas.js'
 import type { UsersRow } from '../tables.js'
+import { actingCtx } from './acting.js'
+import { sendVerificationEmail } from './email-verification.js'
 import { assertNotLocked, clearAccountFailures, recordFailure, throttleKeys } from './lockout.js'
 import { moveSession, requireUser, startSession } from './sessions.js'
 import { checkSecondFactor } from './two-factor.js'
@@ -33,20 +34,6 @@ const authResult = (user: UsersRow, m: MembershipView, tokens: AuthTokens): Auth
   accessToken: tokens.accessToken,
   refreshToken: tokens.refreshToken,
 })
-
-/** The context of a user acting in a public route's own transaction (for audit entries). */
-export function actingCtx(pctx: PublicCtx, db: Executor, a: { orgId: string; userId: string; role: Role }): Ctx {
-  return {
-    ...pctx,
-    orgId: a.orgId,
-    userId: a.userId,
-    sessionId: null,
-    actor: { type: 'user', id: a.userId },
-    role: a.role,
-    permissions: permissionsOf(a.role),
-    db,
-  }
-}
 
 function blank(value: string, path: string, details: ErrorDetail[]): string {
   const trimmed = value.trim()
@@ -80,6 +67,7 @@ export async function register(pctx: PublicCtx, input: RegisterInput): Promise<A
     const tokens = await startSession(pctx, db, { userId, orgId })
     const ctx = actingCtx(pctx, db, { orgId, userId, role: 'owner' })
     await audit(ctx, { entity: 'user', entityId: userId, action: 'registered', changes: { email, firstName, lastName, phoneNumber } })
+    await sendVerificationEmail(ctx, db, user)
     return authResult(user, { org_id: org.id, role: 'owner', name: org.name, slug: org.slug }, tokens)
   })
 }
