@@ -59,13 +59,13 @@ export class Metrics {
       },
     })
 
-    const metrics = this
+    const sockets = () => this.socketCount?.() ?? 0
     new Gauge({
       name: 'luminous_socket_connections',
       help: 'Socket.IO connections open on this node',
       registers: [this.registry],
       collect() {
-        this.set(metrics.socketCount?.() ?? 0)
+        this.set(sockets())
       },
     })
   }
