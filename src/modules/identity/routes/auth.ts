@@ -11,11 +11,10 @@ import { logout, refreshSession } from '../service/sessions.js'
 
 const tags = ['Authentication']
 
-/** The stricter per-IP limit shared by the auth routes that guess at secrets or send mail. */
+/** The stricter per-IP limit (per route) of the auth routes that guess at secrets or send mail. */
 export const authRateLimit = (platform: Platform) => ({
   max: platform.config.AUTH_RATE_LIMIT_MAX,
   timeWindow: 60_000,
-  groupId: 'auth',
   keyGenerator: (req: FastifyRequest) => `auth:${req.ip}`,
 })
 
