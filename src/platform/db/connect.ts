@@ -40,6 +40,31 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
   }
 }
 
+/**
+ * Waits (briefly) until no other client is connected. Libraries with their own pools (graphile-worker)
+ * end them without waiting; a client still connected when the embedded server stops receives a FATAL
+ * error that its pool, its listeners already removed, rethrows as an uncaught exception.
+ */
+async function waitForClientsToLeave(ownerUrl: string, timeoutMs = 5000): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'luminous-shutdown' })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      )
+      if (!rows[0]?.n) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } catch {
+    // Nothing to wait for if the server cannot be reached.
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
 export async function openDatabase(
   config: Config,
   log: (msg: string) => void = () => {},
@@ -81,7 +106,10 @@ export async function openDatabase(
     embedded,
     async close() {
       await db.close()
-      await embedded?.stop()
+      if (embedded) {
+        await waitForClientsToLeave(ownerUrl)
+        await embedded.stop()
+      }
     },
   }
 }

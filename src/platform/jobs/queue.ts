@@ -3,6 +3,7 @@
 // de-duplication, retry with exponential backoff, and survive a crash of the process.
 import { sql } from 'kysely'
 import { run, type Runner, type Task, type TaskList, Logger } from 'graphile-worker'
+import pg from 'pg'
 import type { Executor } from '../db/database.js'
 
 export interface EnqueueOptions {
@@ -21,6 +22,7 @@ export type JobHandler<P> = (payload: P, helpers: Parameters<Task>[1]) => Promis
 export class JobQueue {
   private readonly tasks: TaskList = {}
   private runner: Runner | null = null
+  private pool: pg.Pool | null = null
 
   constructor(
     private readonly ownerUrl: string,
@@ -66,8 +68,14 @@ export class JobQueue {
   async start(concurrency: number): Promise<void> {
     if (this.runner) return
     const log = this.log
+    // Our own pool rather than graphile-worker's: it ends its pool without waiting and drops the pool's
+    // error listener first, so a connection the database closes during shutdown crashed the process.
+    const pool = new pg.Pool({ connectionString: this.ownerUrl, max: concurrency + 2, application_name: 'luminous-jobs' })
+    pool.on('error', (err) => log.error({ err }, 'jobs: idle database connection failed'))
+    pool.on('connect', (client) => client.on('error', (err) => log.error({ err }, 'jobs: database connection failed')))
+    this.pool = pool
     this.runner = await run({
-      connectionString: this.ownerUrl,
+      pgPool: pool,
       concurrency,
       noHandleSignals: true,
       pollInterval: 2000,
@@ -83,5 +91,8 @@ export class JobQueue {
     const runner = this.runner
     this.runner = null
     if (runner) await runner.stop()
+    const pool = this.pool
+    this.pool = null
+    await pool?.end()
   }
 }
