@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
+import multipart from '@fastify/multipart'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -73,6 +74,12 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
       err.statusCode = 429
       return err
     },
+  })
+  // Uploads are streamed by the routes that take them; these are the parser's outer bounds, and each
+  // route applies its own smaller per-kind limits.
+  const largestUpload = Math.max(config.FILE_MAX_IMAGE_BYTES, config.FILE_MAX_VIDEO_BYTES, config.FILE_MAX_AUDIO_BYTES, config.FILE_MAX_DOCUMENT_BYTES)
+  await app.register(multipart, {
+    limits: { fileSize: largestUpload + 1, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 20, headerPairs: 100 },
   })
   await registerOpenApi(app, platform)
   registerHealth(app, platform, { expectWorker: config.RUN_WORKER })

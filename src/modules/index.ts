@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../platform/platform.js'
 import { devModule } from './dev/index.js'
+import { filesModule } from './files/index.js'
 import { identityModule } from './identity/index.js'
 import { organizationsModule } from './organizations/index.js'
 
@@ -13,4 +14,4 @@ export interface Module {
   jobs?(platform: Platform): void
 }
 
-export const modules: Module[] = [identityModule, organizationsModule, devModule]
+export const modules: Module[] = [identityModule, organizationsModule, filesModule, devModule]

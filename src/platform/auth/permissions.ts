@@ -15,7 +15,8 @@ export const PERMISSIONS = {
   'api-keys:manage': 'Create, list and revoke API keys',
   'audit:read': 'Read the audit log',
   'files:read': 'Read files and download them',
-  'files:write': 'Upload and delete files',
+  'files:write': 'Upload files and delete the ones you uploaded',
+  'files:manage': "Delete any member's files",
 } as const satisfies Record<string, string>
 
 export type Permission = keyof typeof PERMISSIONS
@@ -26,7 +27,7 @@ const readOnly = ALL_PERMISSIONS.filter((p) => p.endsWith(':read'))
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: ALL_PERMISSIONS,
   admin: ALL_PERMISSIONS,
-  manager: [...readOnly, 'files:write', 'teams:manage'],
+  manager: [...readOnly, 'files:write', 'files:manage', 'teams:manage'],
   agent: ['organization:read', 'members:read', 'files:read', 'files:write'],
   viewer: ['organization:read', 'members:read', 'files:read'],
 }

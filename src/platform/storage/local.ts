@@ -18,7 +18,8 @@ export class LocalStorage implements Storage {
 
   constructor(
     root: string,
-    private readonly signer: UrlSigner,
+    /** Signs and verifies the download URLs the app serves for this driver. */
+    readonly signer: UrlSigner,
   ) {
     this.root = path.resolve(root)
   }
@@ -41,13 +42,26 @@ export class LocalStorage implements Storage {
     }
   }
 
-  /** The object's bytes and size, opened before returning so that absence is a NotFoundError, not a stream error. */
-  async open(key: string): Promise<{ stream: Readable; size: number }> {
+  /**
+   * The object's bytes (or the inclusive byte `range` of them) and its whole size, opened before
+   * returning so that absence is a NotFoundError rather than a stream error.
+   */
+  async open(key: string, range?: { start: number; end: number }): Promise<{ stream: Readable; size: number }> {
     const file = this.pathOf(key)
     try {
       const handle = await open(file, 'r')
       const { size } = await handle.stat()
-      return { stream: handle.createReadStream(), size }
+      return { stream: handle.createReadStream(range ? { start: range.start, end: range.end } : {}), size }
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError('File')
+      throw err
+    }
+  }
+
+  /** Size in bytes; NotFoundError when absent. */
+  async size(key: string): Promise<number> {
+    try {
+      return (await stat(this.pathOf(key))).size
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError('File')
       throw err
