@@ -207,3 +207,27 @@ describe('POST /api/auth/switch-organization', () => {
     expect(anon.statusCode).toBe(401)
   })
 })
+
+describe('API keys on user-only routes', () => {
+  it('answers 403 user_required: an API key acts for an organization, not a person', async () => {
+    const owner = await signUp(t)
+    const created = await t.request({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      token: owner.accessToken,
+      payload: { name: 'Integration', permissions: ['organization:read'] },
+    })
+    expect(created.statusCode).toBe(201)
+    const apiKey: string = created.data.key
+    for (const [method, url] of [
+      ['GET', '/api/auth/me'],
+      ['GET', '/api/auth/sessions'],
+      ['POST', '/api/auth/logout'],
+      ['POST', '/api/auth/resend-verification'],
+    ] as const) {
+      const res = await t.request({ method, url, apiKey })
+      expect(res.statusCode, `${method} ${url}`).toBe(403)
+      expect(res.data.error.code).toBe('user_required')
+    }
+  })
+})
