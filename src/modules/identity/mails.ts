@@ -45,3 +45,20 @@ export const passwordChangedMail = (firstName: string): MailContent =>
     'The password of your Luminous account was just changed, and your other sessions were signed out.',
     'If you did not do this, reset your password at once and contact your administrator.',
   ])
+
+export type TwoFactorChange = 'enabled' | 'disabled' | 'recovery_codes_regenerated'
+
+const TWO_FACTOR_NOTICES: Record<TwoFactorChange, { subject: string; what: string }> = {
+  enabled: { subject: 'Two-factor authentication is on', what: 'Two-factor authentication was turned on for your Luminous account.' },
+  disabled: { subject: 'Two-factor authentication is off', what: 'Two-factor authentication was turned off for your Luminous account.' },
+  recovery_codes_regenerated: {
+    subject: 'New two-factor recovery codes',
+    what: 'New recovery codes were made for your Luminous account; the old ones no longer work.',
+  },
+}
+
+export const twoFactorChangedMail = (firstName: string, change: TwoFactorChange): MailContent =>
+  compose(`Luminous: ${TWO_FACTOR_NOTICES[change].subject}`, `Hello ${firstName},`, [
+    TWO_FACTOR_NOTICES[change].what,
+    'If you did not do this, change your password at once and contact your administrator.',
+  ])

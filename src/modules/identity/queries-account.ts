@@ -103,3 +103,30 @@ export async function countUnusedRecoveryCodes(db: Executor, userId: string): Pr
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+/** The user's row, locked until the transaction ends: changes of the avatar serialize on it. */
+export function lockUser(db: Executor, userId: string) {
+  return db.selectFrom('users').selectAll().where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst()
+}
+
+/** Sets the organization of the rest of the current transaction (row-level security reads it per statement). */
+export async function setTransactionOrg(db: Executor, orgId: string): Promise<void> {
+  await sql`SELECT set_config('app.org_id', ${orgId}, true)`.execute(db)
+}
+
+/** Organizations whose only owner is the transaction's user (0016; locks their owner memberships). */
+export async function soleOwnedOrganizations(db: Executor): Promise<{ id: string; name: string }[]> {
+  const r = await sql<{ id: string; name: string }>`SELECT id, name FROM luminous_sole_owned_organizations()`.execute(db)
+  return r.rows
+}
+
+/** Removes the transaction's user from every organization (0016); returns how many memberships went. */
+export async function leaveAllOrganizations(db: Executor): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT luminous_leave_all_organizations() AS n`.execute(db)
+  return r.rows[0]?.n ?? 0
+}
+
+/** Forgets the transaction's user's e-mailed tokens and failed-login counter (0017); before the e-mail changes. */
+export async function eraseAuthState(db: Executor): Promise<void> {
+  await sql`SELECT luminous_erase_auth_state()`.execute(db)
+}

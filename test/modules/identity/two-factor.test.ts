@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decryptSecret } from '../../../src/platform/crypto.js'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { signUp, type SignedUp } from '../../support/factories.js'
+import { mailsTo } from './mail.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -18,7 +19,7 @@ const totp = (secret: string, offset = 0) => generate({ secret, epoch: now() + o
 
 async function enroll(user: SignedUp): Promise<string> {
   const res = await t.request({ method: 'POST', url: '/api/auth/2fa/enroll', token: user.accessToken })
-  expect(res.statusCode).toBe(200)
+  expect(res.statusCode, res.body).toBe(200)
   return res.data.secret as string
 }
 
@@ -133,6 +134,8 @@ describe('enrolment', () => {
 
     const audit = await t.platform.db.owner.selectFrom('audit_logs').select('action').where('entity_id', '=', ada.user.id).execute()
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['two_factor.enrollment_started', 'two_factor.enabled']))
+    const notices = await mailsTo(t, ada.email)
+    expect(notices.map((m) => m.subject)).toContain('Luminous: Two-factor authentication is on')
   })
 })
 
@@ -213,6 +216,9 @@ describe('log-in with two-factor on', () => {
     expect(res.statusCode).toBe(200)
     expect(res.data).toEqual({ enabled: false, pendingEnrollment: false, enabledAt: null, recoveryCodesRemaining: 0 })
     expect((await login(ada)).statusCode).toBe(200)
+    expect((await mailsTo(t, ada.email)).map((m) => m.subject)).toEqual(
+      expect.arrayContaining(['Luminous: Two-factor authentication is off', 'Luminous: New two-factor recovery codes']),
+    )
     const left = await t.platform.db.owner.selectFrom('user_recovery_codes').select('id').where('user_id', '=', ada.user.id).execute()
     expect(left).toHaveLength(0)
     const again = await t.request({ method: 'POST', url: '/api/auth/2fa/disable', token: ada.accessToken, payload: { code: '123456' } })

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Platform } from '../../../platform/platform.js'
 import { authRoutes } from './auth.js'
+import { meRoutes } from './me.js'
 import { passwordRoutes } from './passwords.js'
 import { sessionRoutes } from './sessions.js'
 import { twoFactorRoutes } from './two-factor.js'
@@ -13,4 +14,5 @@ export const identityRoutes =
     await app.register(passwordRoutes(platform))
     await app.register(sessionRoutes(platform))
     await app.register(twoFactorRoutes(platform))
+    await app.register(meRoutes(platform))
   }

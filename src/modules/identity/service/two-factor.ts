@@ -10,7 +10,8 @@ import { sha256 } from '../../../platform/auth/tokens.js'
 import type { Ctx, PublicCtx } from '../../../platform/context.js'
 import { decryptSecret, encryptSecret } from '../../../platform/crypto.js'
 import type { Executor } from '../../../platform/db/database.js'
-import { ConflictError, RateLimitError, StateError, ValidationError } from '../../../platform/errors.js'
+import { ConflictError, RateLimitError, StateError, UnauthenticatedError, ValidationError } from '../../../platform/errors.js'
+import { twoFactorChangedMail, type TwoFactorChange } from '../mails.js'
 import {
   claimTimeStep,
   consumeRecoveryCode,
@@ -23,6 +24,7 @@ import {
   resetTwoFactorFailures,
   upsertPendingTwoFactor,
 } from '../queries-account.js'
+import { findUserById } from '../queries.js'
 import { requireUser } from './sessions.js'
 
 export const TOTP_ISSUER = 'Luminous'
@@ -147,6 +149,13 @@ export async function confirmSecondFactorIfEnabled(ctx: Ctx, code: string | unde
   await guardedSecondFactor(ctx, requireUser(ctx).userId, code, false)
 }
 
+/** Audits a change of the user's two-factor set-up and tells them by e-mail, in case it was not them. */
+async function recordChange(ctx: Ctx, userId: string, change: TwoFactorChange): Promise<void> {
+  await audit(ctx, { entity: 'user', entityId: userId, action: `two_factor.${change}` })
+  const user = await findUserById(ctx.db, userId)
+  if (user) await ctx.platform.mail.send(ctx.db, { to: user.email, ...twoFactorChangedMail(user.first_name, change), orgId: null })
+}
+
 export async function getTwoFactorStatus(ctx: Ctx): Promise<TwoFactorStatus> {
   const userId = requireUser(ctx).userId
   const row = await findTwoFactor(ctx.db, userId)
@@ -166,7 +175,8 @@ export async function enrollTwoFactor(ctx: Ctx): Promise<Enrollment> {
   if (existing?.enabled_at) {
     throw new ConflictError('Two-factor authentication is already on; disable it before enrolling again', 'two_factor_already_enabled')
   }
-  const user = await ctx.db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirstOrThrow()
+  const user = await findUserById(ctx.db, userId)
+  if (!user) throw new UnauthenticatedError('Session has ended or access was revoked', 'invalid_token')
   const secret = generateSecret()
   await upsertPendingTwoFactor(ctx.db, userId, encryptSecret(ctx.platform.config.ENCRYPTION_KEY, secret, userId))
   const otpauthUri = generateURI({ issuer: TOTP_ISSUER, label: user.email, secret, period: STEP_SECONDS, digits: 6 })
@@ -186,7 +196,7 @@ export async function confirmTwoFactor(ctx: Ctx, input: { code: string }): Promi
   if (!enabledAt) throw new ConflictError('Two-factor authentication is already on', 'two_factor_already_enabled')
   const { codes, hashes } = newRecoveryCodes()
   await replaceRecoveryCodes(ctx.db, userId, hashes)
-  await audit(ctx, { entity: 'user', entityId: userId, action: 'two_factor.enabled' })
+  await recordChange(ctx, userId, 'enabled')
   return { enabledAt: enabledAt.toISOString(), recoveryCodes: codes }
 }
 
@@ -194,7 +204,7 @@ export async function disableTwoFactor(ctx: Ctx, input: { code: string }): Promi
   const userId = requireUser(ctx).userId
   await guardedSecondFactor(ctx, userId, input.code, true)
   await deleteTwoFactor(ctx.db, userId)
-  await audit(ctx, { entity: 'user', entityId: userId, action: 'two_factor.disabled' })
+  await recordChange(ctx, userId, 'disabled')
   return { enabled: false, pendingEnrollment: false, enabledAt: null, recoveryCodesRemaining: 0 }
 }
 
@@ -203,6 +213,6 @@ export async function regenerateRecoveryCodes(ctx: Ctx, input: { code: string })
   await guardedSecondFactor(ctx, userId, input.code, true)
   const { codes, hashes } = newRecoveryCodes()
   await replaceRecoveryCodes(ctx.db, userId, hashes)
-  await audit(ctx, { entity: 'user', entityId: userId, action: 'two_factor.recovery_codes_regenerated' })
+  await recordChange(ctx, userId, 'recovery_codes_regenerated')
   return { recoveryCodes: codes }
 }
