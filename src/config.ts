@@ -18,8 +18,19 @@ export class ConfigError extends Error {}
 
 const str: Parser<string> = (raw) => raw
 const int: Parser<number> = (raw, name) => {
-  const n = Number(raw)
-  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${raw}"`)
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(n)) throw new ConfigError(`${name} must be a whole number (0 or more), got "${raw}"`)
+  return n
+}
+const positive: Parser<number> = (raw, name) => {
+  const n = int(raw, name)
+  if (n < 1) throw new ConfigError(`${name} must be at least 1, got "${raw}"`)
+  return n
+}
+/** 0 lets the system pick a free port. */
+const port: Parser<number> = (raw, name) => {
+  const n = int(raw, name)
+  if (n > 65535) throw new ConfigError(`${name} must be a TCP port (0-65535), got "${raw}"`)
   return n
 }
 const bool: Parser<boolean> = (raw, name) => {
@@ -56,24 +67,29 @@ const def = <T>(d: T | undefined, parse: Parser<T>, doc: string, defaultDoc?: st
 export const settings = {
   NODE_ENV: def('development', oneOf('development', 'production', 'test'), 'Runtime mode. `production` requires real secrets and hides development routes.'),
   HOST: def('0.0.0.0', str, 'Interface the HTTP server binds to.'),
-  PORT: def(3000, int, 'HTTP (REST + Socket.IO) port.'),
+  PORT: def(3000, port, 'HTTP (REST + Socket.IO) port.'),
   PUBLIC_URL: def(undefined, url, 'Public base URL, used in e-mailed links and signed download URLs.', 'http://localhost:$PORT'),
   TRUST_PROXY: def(false, bool, 'Trust `X-Forwarded-*` headers (set when behind a load balancer).'),
   DATA_DIR: def('.data', str, 'Directory for the embedded PostgreSQL, local files and development secrets.'),
   DATABASE_URL: def(undefined, str, 'External PostgreSQL (>= 15) URL of the owner role. Unset: an embedded PostgreSQL under `$DATA_DIR/postgres`.', '(embedded)'),
   DATABASE_APP_URL: def(undefined, str, 'Optional URL for the application role. Unset: the app connects with `DATABASE_URL` and switches to the `luminous_app` role (no superuser, no BYPASSRLS).', '(derived)'),
-  DATABASE_POOL_SIZE: def(10, int, 'Connections in the application pool.'),
-  EMBEDDED_PG_PORT: def(54329, int, 'Port of the embedded PostgreSQL.'),
+  DATABASE_POOL_SIZE: def(10, positive, 'Connections in the application pool.'),
+  EMBEDDED_PG_PORT: def(54329, port, 'Port of the embedded PostgreSQL.'),
   MIGRATE_ON_START: def(true, bool, 'Apply pending migrations when the server starts.'),
   JWT_SECRET: def(undefined, str, 'Secret (>= 32 chars) that signs access tokens. Required in production; generated into `$DATA_DIR/secrets.json` otherwise.', '(generated)'),
   ENCRYPTION_KEY: def(undefined, str, 'Key (>= 32 chars) that encrypts tenant secrets at rest. Required in production; generated otherwise.', '(generated)'),
-  ACCESS_TOKEN_TTL: def(900, int, 'Access token lifetime in seconds.'),
-  REFRESH_TOKEN_TTL: def(60 * 60 * 24 * 30, int, 'Refresh token lifetime in seconds (sliding, per rotation).'),
+  ACCESS_TOKEN_TTL: def(900, positive, 'Access token lifetime in seconds.'),
+  REFRESH_TOKEN_TTL: def(60 * 60 * 24 * 30, positive, 'Refresh token lifetime in seconds (sliding, per rotation).'),
   CORS_ORIGINS: def([], list, 'Comma-separated allowed browser origins; `*` allows any. Empty: same-origin only.', '(none)'),
-  BODY_LIMIT: def(1024 * 1024, int, 'Largest JSON body in bytes (uploads have their own limits).'),
-  RATE_LIMIT_MAX: def(600, int, 'Requests per minute per user, API key or IP on ordinary routes.'),
-  AUTH_RATE_LIMIT_MAX: def(20, int, 'Requests per minute per IP on sensitive auth routes (login, register, reset).'),
+  BODY_LIMIT: def(1024 * 1024, positive, 'Largest JSON body in bytes (uploads have their own limits).'),
+  RATE_LIMIT_MAX: def(600, positive, 'Requests per minute per user, API key or IP on ordinary routes.'),
+  AUTH_RATE_LIMIT_MAX: def(20, positive, 'Requests per minute per IP on sensitive auth routes (login, register, reset).'),
   REDIS_URL: def(undefined, str, 'Redis URL. Set: Socket.IO uses the Redis adapter. Unset: the PostgreSQL adapter.'),
+  EVENTS_DISPATCHER: def(true, bool, 'Run the outbox dispatcher in this server process. Any number of nodes may run it (they share the work without duplicates); turn it off on nodes that should only serve.'),
+  EVENTS_POLL_INTERVAL: def(5000, int, 'Milliseconds between fallback checks of the outbox and the event stream, for when a LISTEN/NOTIFY wake-up or an adapter message is lost.'),
+  EVENTS_RETENTION_DAYS: def(7, int, 'Days dispatched events are kept: the window in which a reconnecting socket can replay what it missed.'),
+  SOCKET_RATE_LIMIT_MAX: def(120, int, 'Events per minute a single socket connection may emit.'),
+  SOCKET_SESSION_CHECK_INTERVAL: def(60, int, 'Seconds between re-checks of connected sockets against the database; a revoked session or removed member is disconnected.'),
   STORAGE_DRIVER: def(undefined, oneOf('local', 's3'), 'File storage driver. Defaults to `s3` when `S3_BUCKET` is set, else `local` (`$DATA_DIR/files`).', '(auto)'),
   S3_BUCKET: def(undefined, str, 'S3 bucket for files.'),
   S3_REGION: def('us-east-1', str, 'S3 region.'),
@@ -89,7 +105,7 @@ export const settings = {
   SMTP_URL: def(undefined, str, 'SMTP server URL (`smtp://user:pass@host:587`). Unset: mail is stored and readable at `/api/v1/dev/mailbox` outside production.'),
   MAIL_FROM: def('Luminous <no-reply@luminous.local>', str, 'Sender of outgoing e-mail.'),
   RUN_WORKER: def(true, bool, 'Run background job workers inside the server process (`npm run worker` runs them alone).'),
-  WORKER_CONCURRENCY: def(4, int, 'Jobs run concurrently per worker process.'),
+  WORKER_CONCURRENCY: def(4, positive, 'Jobs run concurrently per worker process.'),
   LOG_LEVEL: def('info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'Log level.'),
   LOG_PRETTY: def(undefined, bool, 'Human-readable logs. Defaults to true in development, JSON otherwise.', '(auto)'),
   METRICS_TOKEN: def(undefined, str, 'Bearer token that `/metrics` requires. Unset: `/metrics` is open (keep it off the public network).'),

@@ -30,10 +30,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const platform = assemble(config, database, log)
   const app = await buildApp(platform)
   try {
+    // Socket.IO shares the HTTP server and port; attached before listening so no handshake meets a 404.
+    await platform.realtime.start(app.server)
     await app.listen({ port: config.PORT, host: config.HOST })
     await scheduleIdempotencyCleanup(platform.jobs, platform.db.owner)
     if (config.RUN_WORKER) await platform.jobs.start(config.WORKER_CONCURRENCY)
   } catch (err) {
+    await platform.realtime.stop().catch(() => {})
     await app.close().catch(() => {})
     await database.close()
     throw err
@@ -48,6 +51,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // Stop accepting, drain requests and sockets, finish running jobs, then close the database.
     close: () =>
       (closing ??= (async () => {
+        // Sockets first: an open WebSocket would hold the HTTP server's close; clients reconnect elsewhere.
+        await platform.realtime.stop()
         await app.close()
         await platform.jobs.stop()
         await database.close()

@@ -7,6 +7,7 @@ import type { Db } from './db/database.js'
 import { JobQueue } from './jobs/queue.js'
 import { Mailer } from './mail/mailer.js'
 import { Metrics } from './metrics.js'
+import { Realtime } from './realtime/realtime.js'
 import { createStorage, type Storage } from './storage/index.js'
 
 export interface Platform {
@@ -18,6 +19,8 @@ export interface Platform {
   /** Prometheus registry and the platform's own metrics; others add gauges to `metrics.registry`. */
   metrics: Metrics
   storage: Storage
+  /** Socket.IO, the outbox dispatcher and the event stream; started by server.ts once the HTTP server exists. */
+  realtime: Realtime
   log: FastifyBaseLogger
 }
 
@@ -30,14 +33,19 @@ export interface PlatformDeps {
 
 export function createPlatform({ config, db, ownerUrl, log }: PlatformDeps): Platform {
   const jobs = new JobQueue(ownerUrl, log)
+  const tokens = new TokenService(config.JWT_SECRET, config.ACCESS_TOKEN_TTL)
+  const metrics = new Metrics(db)
+  const realtime = new Realtime({ config, db, ownerUrl, tokens, jobs, log })
+  metrics.trackSockets(() => realtime.connectedCount())
   return {
     config,
     db,
     log,
-    tokens: new TokenService(config.JWT_SECRET, config.ACCESS_TOKEN_TTL),
+    tokens,
     jobs,
     mail: new Mailer({ config, db, jobs, log }),
-    metrics: new Metrics(db),
+    metrics,
     storage: createStorage(config),
+    realtime,
   }
 }

@@ -17,6 +17,8 @@ export interface TestApp {
   platform: Platform
   database: TestDatabase
   config: Config
+  /** Base URL of the listening server (`realtime: true` only): Socket.IO and real HTTP. */
+  url: string | null
   /** `app.inject` with JSON helpers: `await t.request({ method: 'GET', url: '/api/v1/auth/me', token })`. */
   request(opts: TestRequest): Promise<TestResponse>
   close(): Promise<void>
@@ -36,6 +38,8 @@ export interface TestResponse extends LightMyRequestResponse {
 export interface TestAppOptions {
   /** Extra routes (throwaway test routes) registered after the modules, before the app is ready. */
   routes?: (app: FastifyInstance, platform: Platform) => void | Promise<void>
+  /** Listen on a real port on 127.0.0.1 with Socket.IO, the outbox dispatcher and the event stream running. */
+  realtime?: boolean
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -61,11 +65,17 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const app = await buildApp(platform)
   if (options.routes) await options.routes(app, platform)
   await app.ready()
+  let url: string | null = null
+  if (options.realtime) {
+    await platform.realtime.start(app.server)
+    url = await app.listen({ port: 0, host: '127.0.0.1' })
+  }
   return {
     app,
     platform,
     database,
     config,
+    url,
     async request({ token, apiKey, headers, ...opts }) {
       const res = (await app.inject({
         ...opts,
@@ -80,6 +90,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
       return res
     },
     async close() {
+      await platform.realtime.stop()
       await app.close()
       await platform.jobs.stop()
       await db.close()
