@@ -86,8 +86,12 @@ export const passwordRoutes =
       schema: {
         tags,
         summary: 'Send the e-mail verification link again',
-        description: 'At most one per minute; 422 `already_verified` once the address is confirmed.',
-        response: { 202: Message, ...errorResponses(422, 429) },
+        description: 'At most one per minute; 422 `already_verified` once the address is confirmed. The body is empty.',
+        body: Obj({}),
+        response: { 202: Message, ...errorResponses(400, 422, 429) },
+      },
+      preValidation: async (request) => {
+        request.body ??= {}
       },
       handler: async (request, reply) => {
         const result = await resendVerification(request.ctx)
