@@ -192,3 +192,29 @@ describe('team members', () => {
     expect((await req('DELETE', `/api/v1/teams/${teamId}/members/${agent.user.id}`, viewer.accessToken)).statusCode).toBe(403)
   })
 })
+
+describe('Idempotency-Key on POST /api/v1/teams', () => {
+  it('replays the first response for a retried key and refuses the key with another body', async () => {
+    const headers = { 'idempotency-key': 'create-team-retry-1' }
+    const first = await t.request({ method: 'POST', url: '/api/v1/teams', token: owner.accessToken, headers, payload: { name: 'Retry' } })
+    const retry = await t.request({ method: 'POST', url: '/api/v1/teams', token: owner.accessToken, headers, payload: { name: 'Retry' } })
+    expect(first.statusCode).toBe(201)
+    expect(retry.statusCode).toBe(201)
+    expect(retry.data.id).toBe(first.data.id)
+    expect(retry.headers['idempotent-replayed']).toBe('true')
+    const other = await t.request({ method: 'POST', url: '/api/v1/teams', token: owner.accessToken, headers, payload: { name: 'Other' } })
+    expect(other.statusCode).toBe(422)
+  })
+})
+
+describe('POST actions without input', () => {
+  it('take no body or an empty object, and refuse fields', async () => {
+    const team = (await create(owner.accessToken, { name: 'Bodyless' })).data
+    const url = `/api/v1/teams/${team.id}/members/${agent.user.id}`
+    expect((await req('POST', url, owner.accessToken)).statusCode).toBe(200)
+    expect((await req('POST', url, owner.accessToken, {})).statusCode).toBe(200)
+    const extra = await req('POST', url, owner.accessToken, { role: 'lead' })
+    expect(extra.statusCode).toBe(400)
+    expect(paths(extra)).toEqual(['role'])
+  })
+})

@@ -16,6 +16,7 @@ export const apiKeyRoutes =
   async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
+    // Not idempotent on purpose: replaying a stored response would mean storing the secret in clear.
     app.post('/api-keys', {
       config: { permission: 'api-keys:manage' },
       schema: {

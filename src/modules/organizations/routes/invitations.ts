@@ -17,6 +17,7 @@ import {
 import { acceptInvitation, lookupInvitation } from '../service/invitation-accept.js'
 import { getInvitation, invite, listInvitations, resendInvitation, revokeInvitation } from '../service/invitations.js'
 import { invitationList } from '../service/lists.js'
+import { defaultEmptyBody, EmptyBody } from './no-body.js'
 
 const tags = ['Invitations']
 
@@ -26,7 +27,7 @@ export const invitationRoutes =
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
     app.post('/invitations', {
-      config: { permission: 'members:manage' },
+      config: { permission: 'members:manage', idempotent: true },
       schema: {
         tags,
         summary: 'Invite someone by e-mail',
@@ -109,14 +110,16 @@ export const invitationRoutes =
     })
 
     app.post('/invitations/:id/resend', {
-      config: { permission: 'members:manage' },
+      config: { permission: 'members:manage', idempotent: true },
       schema: {
         tags,
         summary: 'E-mail the invitation again',
         description: 'Issues a new token (the old link stops working) valid for 7 days from now.',
         params: IdParams,
+        body: EmptyBody,
         response: { 200: InvitationSchema, ...errorResponses(400, 404, 422) },
       },
+      preValidation: defaultEmptyBody,
       handler: async (request) => resendInvitation(request.ctx, request.params.id),
     })
   }

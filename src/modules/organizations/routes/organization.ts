@@ -1,11 +1,14 @@
 // The current organization's business profile and logo, and the organizations of the signed-in user.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyPluginAsync } from 'fastify'
+import { ValidationError } from '../../../platform/errors.js'
 import { listQuerystring, type ListParams } from '../../../platform/http/lists.js'
 import { errorResponses, ListOf } from '../../../platform/http/schemas.js'
 import type { Platform } from '../../../platform/platform.js'
+import { multipartBody, multipartValidator } from '../../files/index.js'
 import { MyOrganizationSchema, OrganizationSchema, ProfileUpdateSchema } from '../schemas/organization.js'
 import { myOrganizationList } from '../service/lists.js'
+import { LOGO_MAX_BYTES, LOGO_MAX_SIDE, removeLogo, uploadLogo } from '../service/logo.js'
 import { getCurrentOrganization, myOrganizations, updateCurrentOrganization } from '../service/profile.js'
 
 const tags = ['Organizations']
@@ -61,5 +64,40 @@ export const organizationRoutes =
         'Same as PATCH, kept for clients written against the seed API: omitted fields keep their value.',
       ),
       handler: async (request) => updateCurrentOrganization(request.ctx, request.body),
+    })
+
+    // The seed names the upload route /organizations/upload-logo; /organizations/logo is its REST name.
+    for (const url of ['/organizations/logo', '/organizations/upload-logo']) {
+      app.post(url, {
+        config: { permission: 'organization:update', transaction: false },
+        validatorCompiler: multipartValidator,
+        schema: {
+          tags,
+          summary: url.endsWith('upload-logo') ? 'Upload the business logo (seed path)' : 'Upload the business logo',
+          description:
+            `Multipart upload of one \`file\` part: a JPEG, PNG, GIF, WebP, AVIF or TIFF image of at most ${LOGO_MAX_BYTES / (1024 * 1024)} MB, ` +
+            `recognised by its bytes (415 otherwise; 413 when larger). Stored as WebP within ${LOGO_MAX_SIDE}×${LOGO_MAX_SIDE}; the ` +
+            'previous logo is removed. Answers the organization with a fresh signed `logo` URL.',
+          ...multipartBody('The image'),
+          response: { 200: OrganizationSchema, ...errorResponses(400, 404, 413, 415) },
+        },
+        handler: async (request) => {
+          const part = await request.file({ limits: { fileSize: LOGO_MAX_BYTES + 1, files: 1, fields: 5, fieldSize: 1024 } })
+          if (!part) throw ValidationError.field('file', 'is required')
+          if (part.fieldname !== 'file') throw ValidationError.field(part.fieldname, 'is not a known field; send the image as `file`')
+          return uploadLogo(request.ctx, part)
+        },
+      })
+    }
+
+    app.delete('/organizations/logo', {
+      config: { permission: 'organization:update' },
+      schema: {
+        tags,
+        summary: 'Remove the business logo',
+        description: 'The logo file is deleted. Answers the organization, now with `logo: null`.',
+        response: { 200: OrganizationSchema, ...errorResponses(404) },
+      },
+      handler: async (request) => removeLogo(request.ctx),
     })
   }

@@ -14,6 +14,7 @@ import {
   TeamUpdateSchema,
 } from '../schemas/teams.js'
 import { teamList } from '../service/lists.js'
+import { defaultEmptyBody, EmptyBody } from './no-body.js'
 import {
   addTeamMember,
   createTeam,
@@ -40,7 +41,7 @@ export const teamRoutes =
     })
 
     app.post('/teams', {
-      config: { permission: 'teams:manage' },
+      config: { permission: 'teams:manage', idempotent: true },
       schema: {
         tags,
         summary: 'Create a team',
@@ -102,8 +103,10 @@ export const teamRoutes =
         summary: 'Add a member to a team',
         description: 'Adding someone already in the team changes nothing.',
         params: TeamMemberParams,
+        body: EmptyBody,
         response: { 200: TeamDetailSchema, ...errorResponses(400, 404) },
       },
+      preValidation: defaultEmptyBody,
       handler: async (request) => addTeamMember(request.ctx, request.params.id, request.params.userId),
     })
 

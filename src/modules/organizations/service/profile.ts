@@ -8,44 +8,9 @@ import { COUNTRIES, CURRENCIES, isTimeZone } from '../iso.js'
 import { list, type ListParams, type ListResult } from '../../../platform/http/lists.js'
 import { myMembershipsQuery } from '../queries/members.js'
 import { findOrganization, lockOrganization, updateOrganization, type OrganizationPatch } from '../queries/organizations.js'
-import type { OrganizationsTable } from '../tables.js'
 import type { MyOrganizationDto, OrganizationDto, ProfileUpdate } from '../schemas/organization.js'
 import { myOrganizationList } from './lists.js'
-import { logoUrl } from './logo.js'
-
-type OrganizationRow = Omit<OrganizationsTable, 'currency' | 'timezone' | 'created_at' | 'updated_at'> & {
-  currency: string
-  timezone: string
-  created_at: Date
-  updated_at: Date
-}
-
-/** The profile fields as the API names them, for diffs in the audit log. */
-function profileOf(row: OrganizationRow) {
-  return {
-    name: row.name,
-    description: row.description,
-    address: row.address,
-    city: row.city,
-    state: row.state,
-    zipCode: row.zip_code,
-    country: row.country,
-    currency: row.currency,
-    timezone: row.timezone,
-  }
-}
-type Profile = ReturnType<typeof profileOf>
-
-export async function toOrganizationDto(ctx: Ctx, row: OrganizationRow): Promise<OrganizationDto> {
-  return {
-    id: row.id,
-    slug: row.slug,
-    ...profileOf(row),
-    logo: await logoUrl(ctx, row.logo_file_id),
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  }
-}
+import { profileOf, toOrganizationDto, type Profile } from './organization-dto.js'
 
 export async function getCurrentOrganization(ctx: Ctx): Promise<OrganizationDto> {
   const row = await findOrganization(ctx.db, ctx.orgId)
