@@ -4,7 +4,6 @@ import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './platform/db/connect.js'
 import { EmbeddedPostgresError, takeOverShutdownSignals } from './platform/db/embedded.js'
 import { createLogger } from './platform/logger.js'
-import { assemble, startServer } from './server.js'
 
 const command = process.argv[2] ?? 'start'
 
@@ -46,6 +45,9 @@ async function main(): Promise<void> {
     throw err
   }
   const log = createLogger(config)
+  // The application (every module, the AWS SDK, sharp...) is loaded only once the configuration is
+  // known to be good, so that a bad setting is reported at once.
+  const { assemble, startServer } = await import('./server.js')
   try {
     if (command === 'migrate') {
       const database = await openDatabase({ ...config, MIGRATE_ON_START: true }, (m) => log.info(m))
