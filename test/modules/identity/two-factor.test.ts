@@ -2,6 +2,7 @@
 // disabling, and the pause after repeated wrong codes.
 import { generate } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeApiKey } from '../../../src/platform/auth/tokens.js'
 import { decryptSecret } from '../../../src/platform/crypto.js'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { signUp, type SignedUp } from '../../support/factories.js'
@@ -41,12 +42,41 @@ async function accountFailures(email: string): Promise<number> {
 
 describe('enrolment', () => {
   it('needs a signed-in user', async () => {
-    for (const url of ['/api/auth/2fa/enroll', '/api/auth/2fa/confirm', '/api/auth/2fa/disable', '/api/auth/2fa/recovery-codes']) {
+    expect((await t.request({ method: 'POST', url: '/api/auth/2fa/enroll' })).statusCode).toBe(401)
+    for (const url of ['/api/auth/2fa/confirm', '/api/auth/2fa/disable', '/api/auth/2fa/recovery-codes']) {
       const res = await t.request({ method: 'POST', url, payload: { code: '123456' } })
       expect(res.statusCode).toBe(401)
       expect(res.data.error.code).toBe('unauthenticated')
     }
     expect((await t.request({ method: 'GET', url: '/api/auth/2fa' })).statusCode).toBe(401)
+  })
+
+  it('is for users, not API keys (403)', async () => {
+    const ada = await signUp(t)
+    const { key, prefix, hash } = makeApiKey(ada.organization.id)
+    await t.platform.db.owner
+      .insertInto('api_keys')
+      .values({ org_id: ada.organization.id, name: 'integration', prefix, key_hash: hash, permissions: ['organization:read'], created_by: null, last_used_at: null, expires_at: null, revoked_at: null })
+      .execute()
+    for (const [method, url, payload] of [
+      ['GET', '/api/auth/2fa', undefined],
+      ['POST', '/api/auth/2fa/enroll', {}],
+      ['POST', '/api/auth/2fa/confirm', { code: '123456' }],
+      ['POST', '/api/auth/2fa/disable', { code: '123456' }],
+      ['POST', '/api/auth/2fa/recovery-codes', { code: '123456' }],
+    ] as const) {
+      const res = await t.request({ method, url, apiKey: key, ...(payload ? { payload } : {}) })
+      expect(res.statusCode, url).toBe(403)
+      expect(res.data.error.code).toBe('user_required')
+    }
+  })
+
+  it('accepts an empty JSON object as the enrolment body, and nothing else', async () => {
+    const ada = await signUp(t)
+    expect((await t.request({ method: 'POST', url: '/api/auth/2fa/enroll', token: ada.accessToken, payload: {} })).statusCode).toBe(200)
+    const extra = await t.request({ method: 'POST', url: '/api/auth/2fa/enroll', token: ada.accessToken, payload: { secret: 'JBSWY3DPEHPK3PXP' } })
+    expect(extra.statusCode).toBe(400)
+    expect(extra.data.error.details).toEqual([{ path: 'secret', message: 'is not a known field' }])
   })
 
   it('issues a secret, an otpauth URI for Luminous and the e-mail, and a PNG QR code; the secret is encrypted at rest', async () => {

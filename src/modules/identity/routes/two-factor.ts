@@ -63,8 +63,12 @@ export const twoFactorRoutes =
         summary: 'Start TOTP enrolment',
         description:
           'Issues a new secret (encrypted at rest) with its otpauth URI and QR code. Two-factor stays off until ' +
-          '`/auth/2fa/confirm` receives a code from it; enrolling again before that replaces the secret.',
-        response: { 200: Enrollment, ...errorResponses(401, 403, 409) },
+          '`/auth/2fa/confirm` receives a code from it; enrolling again before that replaces the secret. The body is empty.',
+        body: Obj({}, { description: 'No input: send no body or an empty object' }),
+        response: { 200: Enrollment, ...errorResponses(400, 401, 403, 409) },
+      },
+      preValidation: async (request) => {
+        request.body ??= {}
       },
       handler: async (request) => enrollTwoFactor(request.ctx),
     })
