@@ -146,6 +146,9 @@ describe('GET /api/v1/invitations', () => {
     expect((await req('GET', '/api/v1/invitations')).statusCode).toBe(401)
     const key = await apiKeyFor(t, owner.accessToken, ['organization:read'])
     expect((await t.request({ method: 'GET', url: '/api/v1/invitations', apiKey: key })).statusCode).toBe(403)
+    const inv = await invited()
+    expect((await t.request({ method: 'GET', url: `/api/v1/invitations/${inv.id}`, apiKey: key })).statusCode).toBe(403)
+    expect((await req('GET', `/api/v1/invitations/${inv.id}`)).statusCode).toBe(401)
   })
 })
 

@@ -57,6 +57,12 @@ describe('GET /api/organizations/current', () => {
     expect(res.data.error.code).toBe('unauthenticated')
   })
 
+  it('answers 403 to an API key without organization:read', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/v1/api-keys', token: owner.accessToken, payload: { name: 'k', permissions: ['members:read'] } })
+    const denied = await t.request({ method: 'GET', url: '/api/organizations/current', apiKey: res.data.key })
+    expect(denied.statusCode).toBe(403)
+  })
+
   it("shows each caller only their own organization", async () => {
     const res = await get(other.accessToken)
     expect(res.data.id).toBe(other.organization.id)

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { addMember, signUp, type SignedUp } from '../../support/factories.js'
-import { lastAudit, paths } from './helpers.js'
+import { apiKeyFor, lastAudit, paths } from './helpers.js'
 
 let t: TestApp
 let owner: SignedUp
@@ -95,8 +95,10 @@ describe('GET /api/v1/teams and /api/v1/teams/:id', () => {
     expect((await req('GET', `/api/v1/teams/${id}`, outsider.accessToken)).statusCode).toBe(200)
   })
 
-  it('answers 401 without credentials and 400 for a bad id', async () => {
+  it('answers 401 without credentials, 403 to a key without members:read and 400 for a bad id', async () => {
     expect((await req('GET', '/api/v1/teams')).statusCode).toBe(401)
+    const key = await apiKeyFor(t, owner.accessToken, ['organization:read'])
+    expect((await t.request({ method: 'GET', url: '/api/v1/teams', apiKey: key })).statusCode).toBe(403)
     expect((await req('GET', '/api/v1/teams/abc', owner.accessToken)).statusCode).toBe(400)
   })
 })
