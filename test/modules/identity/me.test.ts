@@ -94,6 +94,18 @@ describe('GET /api/users/me', () => {
     expect(patchViaKey.statusCode).toBe(403)
   })
 
+  it('needs no permission: a viewer manages their own profile and avatar', async () => {
+    const ada = await signUp(t)
+    const viewer = await addMember(t, ada, 'viewer')
+    const res = await patch(viewer, { firstName: 'Vera' })
+    expect(res.statusCode).toBe(200)
+    expect(res.data).toMatchObject({ id: viewer.user.id, firstName: 'Vera' })
+    const avatar = await uploadAvatar(viewer, [{ name: 'file', filename: 'v.png', data: await png(8, 8) }])
+    expect(avatar.statusCode).toBe(200)
+    // The owner is untouched.
+    expect((await get(ada)).data.firstName).toBe(ada.user.firstName)
+  })
+
   it('is always the caller: another organization’s member sees only themselves', async () => {
     const ada = await signUp(t)
     const bob = await signUp(t)
