@@ -7,15 +7,9 @@ import type { UserTokenPurpose } from './tables.js'
 
 // ---- login throttles
 
-/** The latest lock among `keys` that is still in force at `now`. */
-export async function activeLock(db: Executor, keys: string[], now: Date): Promise<Date | null> {
-  const row = await db
-    .selectFrom('login_throttles')
-    .select((eb) => eb.fn.max('locked_until').as('until'))
-    .where('key', 'in', keys)
-    .where('locked_until', '>', now)
-    .executeTakeFirst()
-  return row?.until ?? null
+/** The throttle rows of `keys` (absent keys have no failures on record). */
+export function throttleRows(db: Executor, keys: string[]) {
+  return db.selectFrom('login_throttles').select(['key', 'failures', 'locked_until']).where('key', 'in', keys).execute()
 }
 
 /**

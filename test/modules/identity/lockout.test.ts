@@ -51,11 +51,12 @@ describe('throttle bookkeeping', () => {
   it('progresses: free, delayed, locked, lock doubling; Retry-After says how long', async () => {
     const keys = throttleKeys('progress@example.com', '192.0.2.1')
     const t0 = new Date('2030-01-01T00:00:00Z')
-    const run = (fn: (x: typeof db.owner) => Promise<void>) => db.system(fn)
+    const run = <T>(fn: (x: typeof db.owner) => Promise<T>) => db.system(fn)
 
     await run((x) => recordFailure(x, keys, t0))
     await run((x) => recordFailure(x, keys, at(t0, 1)))
     expect(await retryAfter(run((x) => assertNotLocked(x, keys, at(t0, 1))))).toBeNull()
+    expect(await run((x) => assertNotLocked(x, keys, at(t0, 1)))).toEqual({ accountFailures: 2 })
     await run((x) => recordFailure(x, keys, at(t0, 2))) // third: 2 s delay
     expect(await retryAfter(run((x) => assertNotLocked(x, keys, at(t0, 3))))).toBe(1)
     expect(await retryAfter(run((x) => assertNotLocked(x, keys, at(t0, 4))))).toBeNull()

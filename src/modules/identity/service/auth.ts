@@ -84,10 +84,10 @@ export async function login(pctx: PublicCtx, input: LoginInput): Promise<AuthRes
   const keys = throttleKeys(email, pctx.ip)
 
   // 1. Refuse while locked; find the account and where it lands (system work: nobody is signed in yet).
-  const account = await db.system(async (sys) => {
-    await assertNotLocked(sys, keys)
+  const { account, accountFailures } = await db.system(async (sys) => {
+    const { accountFailures } = await assertNotLocked(sys, keys)
     const user = await findUserByEmail(sys, email)
-    return user ? { user, membership: await landingMembership(sys, user.id, user.last_org_id) } : null
+    return { accountFailures, account: user ? { user, membership: await landingMembership(sys, user.id, user.last_org_id) } : null }
   })
 
   // 2. The password.
@@ -106,7 +106,7 @@ export async function login(pctx: PublicCtx, input: LoginInput): Promise<AuthRes
   }
 
   // 4. Signed in: forget past failures, open a session in the landing organization.
-  await db.system((sys) => clearAccountFailures(sys, keys))
+  if (accountFailures > 0) await db.system((sys) => clearAccountFailures(sys, keys))
   const { user, membership } = account
   if (!membership) throw new StateError('This account is not a member of any organization', 'no_organization')
   return db.tenant({ orgId: membership.org_id, userId: user.id }, async (tx) => {

@@ -3,7 +3,7 @@
 // first short delays, then a lock that doubles up to a ceiling. A success clears the account's count.
 import type { Executor } from '../../../platform/db/database.js'
 import { RateLimitError } from '../../../platform/errors.js'
-import { activeLock, clearKey, countFailure, lockKey } from '../queries-auth.js'
+import { clearKey, countFailure, lockKey, throttleRows } from '../queries-auth.js'
 
 export type ThrottleKind = 'account' | 'ip'
 
@@ -34,13 +34,18 @@ export interface ThrottleKeys {
 
 export const throttleKeys = (email: string, ip: string): ThrottleKeys => ({ account: `account:${email}`, ip: `ip:${ip}` })
 
-/** Refuses (429 with Retry-After) while the account or the IP is locked. */
-export async function assertNotLocked(db: Executor, keys: ThrottleKeys, now = new Date()): Promise<void> {
-  const until = await activeLock(db, [keys.account, keys.ip], now)
-  if (until) {
-    const seconds = (until.getTime() - now.getTime()) / 1000
+/**
+ * Refuses (429 with Retry-After) while the account or the IP is locked; otherwise tells how many
+ * failures the account has on record (so a successful log-in clears them only when there are some).
+ */
+export async function assertNotLocked(db: Executor, keys: ThrottleKeys, now = new Date()): Promise<{ accountFailures: number }> {
+  const rows = await throttleRows(db, [keys.account, keys.ip])
+  const until = Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0))
+  if (until > now.getTime()) {
+    const seconds = (until - now.getTime()) / 1000
     throw new RateLimitError(seconds, `Too many failed sign-in attempts; try again in ${Math.ceil(seconds)} s`)
   }
+  return { accountFailures: rows.find((r) => r.key === keys.account)?.failures ?? 0 }
 }
 
 /** Counts a failure on both keys and locks those that crossed their threshold. */
