@@ -334,3 +334,23 @@ describe('POST /api/v1/invitations/accept', () => {
     expect((await accept({ token: 'y'.repeat(43), firstName: 'A', lastName: 'B', password })).statusCode).toBe(404)
   })
 })
+
+describe('public invitation routes', () => {
+  it('are held to the stricter per-IP auth rate limit (429 with Retry-After)', async () => {
+    const limited = await createTestApp({ AUTH_RATE_LIMIT_MAX: '3' })
+    try {
+      const codes: number[] = []
+      for (let i = 0; i < 4; i++) {
+        const res = await limited.request({ method: 'GET', url: `/api/v1/invitations/lookup?token=${'z'.repeat(43)}` })
+        codes.push(res.statusCode)
+        if (res.statusCode === 429) {
+          expect(res.headers['retry-after']).toBeDefined()
+          expect(res.data.error.code).toBe('rate_limited')
+        }
+      }
+      expect(codes).toEqual([404, 404, 404, 429])
+    } finally {
+      await limited.close()
+    }
+  })
+})

@@ -1,6 +1,6 @@
 // Invitations: managed by members with members:manage; looked up and accepted by the invitee.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { publicCtx } from '../../../platform/http/guard.js'
 import { listQuerystring, type ListParams } from '../../../platform/http/lists.js'
@@ -20,6 +20,13 @@ import { invitationList } from '../service/lists.js'
 import { defaultEmptyBody, EmptyBody } from './no-body.js'
 
 const tags = ['Invitations']
+
+/** Token look-ups and account creation get the stricter per-IP limit of the auth routes. */
+const publicRateLimit = (platform: Platform) => ({
+  max: platform.config.AUTH_RATE_LIMIT_MAX,
+  timeWindow: 60_000,
+  keyGenerator: (req: FastifyRequest) => `invitation:${req.ip}`,
+})
 
 export const invitationRoutes =
   (platform: Platform): FastifyPluginAsync =>
@@ -58,7 +65,7 @@ export const invitationRoutes =
     })
 
     app.get('/invitations/lookup', {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: publicRateLimit(platform) },
       schema: {
         tags,
         summary: 'What an invitation token is for (public)',
@@ -72,7 +79,7 @@ export const invitationRoutes =
     })
 
     app.post('/invitations/accept', {
-      config: { auth: 'none' },
+      config: { auth: 'none', rateLimit: publicRateLimit(platform) },
       schema: {
         tags,
         summary: 'Accept an invitation (public, or signed in for an existing account)',
