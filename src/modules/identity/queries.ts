@@ -129,17 +129,6 @@ export async function revokeSessionsOfUser(db: Executor, userId: string, reason:
   return Number(r.numUpdatedRows)
 }
 
-export function findLiveSession(db: Executor, id: string, userId: string) {
-  return db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
-    .executeTakeFirst()
-}
-
 /** Live sessions of a user, newest first (ids are UUIDv7, so id order is creation order). */
 export function listLiveSessions(db: Executor, userId: string, opts: { limit: number; before?: string }) {
   let q = db

@@ -59,7 +59,6 @@ export interface UserTokensTable {
 }
 
 export type UsersRow = Selectable<UsersTable>
-export type SessionsRow = Selectable<SessionsTable>
 
 declare module '../../platform/db/schema.js' {
   interface Database {
