@@ -7,7 +7,7 @@ import { fileRoutes } from './routes.js'
 
 export { FILE_KINDS } from './kinds.js'
 export { uploadLimits } from './limits.js'
-export { multipartBody, multipartValidator, textField } from './multipart.js'
+export { filePart, multipartBody, multipartValidator, textField } from './multipart.js'
 export { FileSchema, FileWithUrlSchema, toFile, type File, type FileWithUrl } from './schemas.js'
 export { deleteFile, fileUrl, getFile, getFileRow, withUrl } from './service.js'
 export type { FileKind, FileRow } from './tables.js'

@@ -8,7 +8,7 @@ import { errorResponses, IdParams, Obj } from '../../platform/http/schemas.js'
 import type { Platform } from '../../platform/platform.js'
 import { contentDisposition, LocalStorage } from '../../platform/storage/index.js'
 import { largestUpload, uploadLimits } from './limits.js'
-import { multipartBody, multipartValidator, textField } from './multipart.js'
+import { filePart, multipartBody, multipartValidator, textField } from './multipart.js'
 import { FileWithUrlSchema } from './schemas.js'
 import { getFile, RESERVED_PURPOSES, removeFile, withUrl } from './service.js'
 import { saveUpload } from './upload.js'
@@ -65,9 +65,7 @@ export const fileRoutes =
         },
       },
       async (request, reply) => {
-        const part = await request.file({ limits: { fileSize: largestUpload(platform.config) + 1, files: 1, fields: 5, fieldSize: 1024 } })
-        if (!part) throw ValidationError.field('file', 'is required')
-        if (part.fieldname !== 'file') throw ValidationError.field(part.fieldname, 'is not a known field; send the file as `file`')
+        const part = await filePart(request, largestUpload(platform.config))
         const purpose = textField(part.fields, 'purpose') ?? 'attachment'
         if (RESERVED_PURPOSES.has(purpose)) throw ValidationError.field('purpose', `${purpose} images are uploaded through their own route`)
         const row = await saveUpload(request.ctx, part, { purpose, maxBytes: limits })

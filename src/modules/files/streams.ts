@@ -3,6 +3,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import type { PayloadTooLargeError } from '../../platform/errors.js'
+import { asUploadError } from './multipart.js'
 
 export interface Peeked {
   head: Buffer
@@ -16,8 +17,10 @@ export async function peek(source: Readable, bytes: number): Promise<Peeked> {
   const chunks: Buffer[] = []
   let length = 0
   let done = false
+  // Errors of the source are the client's (a body cut short, broken multipart): see asUploadError.
+  const next = () => it.next().catch((err: unknown) => Promise.reject(asUploadError(err)))
   while (length < bytes) {
-    const r = await it.next()
+    const r = await next()
     if (r.done) {
       done = true
       break
@@ -30,7 +33,7 @@ export async function peek(source: Readable, bytes: number): Promise<Peeked> {
     if (head.length > 0) yield head
     if (done) return
     for (;;) {
-      const r = await it.next()
+      const r = await next()
       if (r.done) return
       yield r.value
     }

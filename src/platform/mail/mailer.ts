@@ -133,8 +133,4 @@ export class Mailer {
       throw err
     }
   }
-
-  close(): void {
-    this.transport?.close()
-  }
 }

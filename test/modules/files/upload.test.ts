@@ -129,6 +129,21 @@ describe('POST /api/v1/files/upload', () => {
     }
   })
 
+  it('answers 400, not 500, for a broken multipart body and stores nothing', async () => {
+    const rows = await fileRows()
+    const body = multipart([{ name: 'file', data: pdf(5000), filename: 'a.pdf' }])
+    const send = (payload: Buffer, headers = body.headers) => t.request({ method: 'POST', url: '/api/v1/files/upload', token: owner.accessToken, payload, headers })
+    for (const res of [
+      await send(body.payload.subarray(0, body.payload.length - 40)),
+      await send(body.payload, { 'content-type': 'multipart/form-data' }),
+      await send(Buffer.from('garbage')),
+    ]) {
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.data.error.code).toBe('validation_failed')
+    }
+    expect(await fileRows()).toBe(rows)
+  })
+
   it('answers 401 without credentials and 403 for a role without files:write', async () => {
     const anonymous = await upload(t, undefined, { data: pdf(), filename: 'a.pdf' })
     expect(anonymous.statusCode).toBe(401)
