@@ -2,13 +2,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import { listQuerystring, type ListParams } from '../../platform/http/lists.js'
-import { errorResponses, IdParams } from '../../platform/http/schemas.js'
+import { errorResponses, IdParams, Obj } from '../../platform/http/schemas.js'
 import type { Platform } from '../../platform/platform.js'
 import { notificationList } from './lists.js'
 import { NotificationListExtras, NotificationPage, NotificationSchema, ReadAllResult } from './schemas.js'
 import { listNotifications, readAllNotifications, readNotification } from './service.js'
 
 const tags = ['Notifications']
+// The PUTs take no input: no body or `{}`; any field is a 400. A missing body becomes `{}` before
+// validation, since no object schema accepts `undefined`.
+const NoBody = Obj({}, { description: 'No input: send no body or an empty object' })
+const noBodyDefault = async (request: { body: unknown }) => {
+  request.body ??= {}
+}
 const realtime =
   'Connected sockets receive `notification.created` with the same object, and `notification.read` / ' +
   '`notification.read_all` when another device marks them.'
@@ -33,8 +39,10 @@ export const routes =
       schema: {
         tags,
         summary: 'Mark all your notifications read',
-        response: { 200: ReadAllResult, ...errorResponses(401, 403) },
+        body: NoBody,
+        response: { 200: ReadAllResult, ...errorResponses(400, 401, 403) },
       },
+      preValidation: noBodyDefault,
       handler: async (request) => readAllNotifications(request.ctx),
     })
 
@@ -44,8 +52,10 @@ export const routes =
         summary: 'Mark one notification read',
         description: 'Marking a notification that is already read changes nothing and returns it.',
         params: IdParams,
+        body: NoBody,
         response: { 200: NotificationSchema, ...errorResponses(400, 401, 403, 404) },
       },
+      preValidation: noBodyDefault,
       handler: async (request) => readNotification(request.ctx, request.params.id),
     })
   }

@@ -207,6 +207,13 @@ describe('PUT /api/notifications/read-all', () => {
     expect(again.data.updated).toBe(0)
   })
 
+  it('takes no input: an empty object passes, any field is a 400', async () => {
+    expect((await t.request({ method: 'PUT', url: '/api/notifications/read-all', token: ada.accessToken, payload: {} })).statusCode).toBe(200)
+    const bad = await t.request({ method: 'PUT', url: '/api/notifications/read-all', token: ada.accessToken, payload: { before: 'now' } })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.data.error.details[0]).toMatchObject({ path: 'before', message: 'is not a known field' })
+  })
+
   it('answers 401 without credentials and 403 for an API key', async () => {
     expect((await t.request({ method: 'PUT', url: '/api/notifications/read-all' })).statusCode).toBe(401)
     expect((await t.request({ method: 'PUT', url: '/api/notifications/read-all', apiKey })).statusCode).toBe(403)
