@@ -126,3 +126,16 @@ describe('DELETE /api/organizations/logo', () => {
     expect(await logoFileId(owner.organization.id)).toBe(fileId)
   })
 })
+
+describe('a broken multipart body', () => {
+  it('is a 400, not a 500', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/organizations/logo',
+      token: owner.accessToken,
+      payload: Buffer.from('--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nunterminated'),
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    })
+    expect(res.statusCode).toBe(400)
+  })
+})

@@ -1,11 +1,10 @@
 // The current organization's business profile and logo, and the organizations of the signed-in user.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyPluginAsync } from 'fastify'
-import { ValidationError } from '../../../platform/errors.js'
 import { listQuerystring, type ListParams } from '../../../platform/http/lists.js'
 import { errorResponses, ListOf } from '../../../platform/http/schemas.js'
 import type { Platform } from '../../../platform/platform.js'
-import { multipartBody, multipartValidator } from '../../files/index.js'
+import { filePart, multipartBody, multipartValidator } from '../../files/index.js'
 import { MyOrganizationSchema, OrganizationSchema, ProfileUpdateSchema } from '../schemas/organization.js'
 import { myOrganizationList } from '../service/lists.js'
 import { LOGO_MAX_BYTES, LOGO_MAX_SIDE, removeLogo, uploadLogo } from '../service/logo.js'
@@ -81,12 +80,7 @@ export const organizationRoutes =
           ...multipartBody('The image'),
           response: { 200: OrganizationSchema, ...errorResponses(400, 404, 413, 415) },
         },
-        handler: async (request) => {
-          const part = await request.file({ limits: { fileSize: LOGO_MAX_BYTES + 1, files: 1, fields: 5, fieldSize: 1024 } })
-          if (!part) throw ValidationError.field('file', 'is required')
-          if (part.fieldname !== 'file') throw ValidationError.field(part.fieldname, 'is not a known field; send the image as `file`')
-          return uploadLogo(request.ctx, part)
-        },
+        handler: async (request) => uploadLogo(request.ctx, await filePart(request, LOGO_MAX_BYTES)),
       })
     }
 
