@@ -1,10 +1,10 @@
 // One error envelope for every response: `{ error: { code, message, details?, requestId } }`.
 // Known errors map to their status; Fastify's own errors (validation, body size, media type, JSON)
 // map to the API-CONVENTIONS codes; anything else is a 500 whose body carries no internals.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { Type } from 'typebox'
-import { AppError, type ErrorDetail } from '../errors.js'
+import { AppError, UnsupportedMediaTypeError, type ErrorDetail } from '../errors.js'
 
 export const ErrorEnvelope = Type.Object(
   {
@@ -59,8 +59,32 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported_media_type', 'Unsupported Content-Type'],
 }
 
+/**
+ * Fastify parses text/plain, and the multipart plugin accepts multipart bodies, on every route; a route
+ * whose schema expects JSON (or whatever its `consumes` names) answers 415 to any other media type
+ * rather than a confusing "body must be object".
+ */
+function requireMediaType(consumes: string[]): preValidationAsyncHookHandler {
+  return async (request) => {
+    const header = request.headers['content-type']
+    if (header === undefined) return
+    const type = header.split(';')[0]!.trim().toLowerCase()
+    const json = consumes.includes('application/json') && /^application\/[\w.+-]+\+json$/.test(type)
+    if (!consumes.includes(type) && !json) {
+      throw new UnsupportedMediaTypeError(`Send the body as ${consumes.join(' or ')}, not ${type || 'an empty Content-Type'}`)
+    }
+  }
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.addSchema(ErrorEnvelope)
+
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { body?: unknown; consumes?: string[] } | undefined
+    if (!schema?.body) return
+    const check = requireMediaType(schema.consumes ?? ['application/json'])
+    route.preValidation = [...[route.preValidation ?? []].flat(), check]
+  })
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
