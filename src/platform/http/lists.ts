@@ -13,7 +13,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { parse as parseQuerystring } from 'node:querystring'
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { Type, type TObject, type TProperties, type TSchema } from 'typebox'
+import { Type, type Static, type TObject, type TProperties, type TSchema, type TUnsafe } from 'typebox'
 import type { Executor } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import { Obj } from './schemas.js'
@@ -147,7 +147,10 @@ function valueSchema(field: ListField, op: FilterOp): TSchema {
  * `filter[field][op]`, plus any route-specific parameters. Unknown keys, fields and ops are a 400
  * that names them (`filter.nosuch`, `filter.email.nosuchop`).
  */
-export function listQuerystring<P extends TProperties = Record<never, TSchema>>(spec: ListSpec, extra?: P): TObject {
+export function listQuerystring<P extends TProperties = Record<never, TSchema>>(
+  spec: ListSpec,
+  extra?: P,
+): TUnsafe<ListParams & Static<TObject<P>>> {
   const sortable = Object.entries(spec.fields)
     .filter(([, f]) => f.sort)
     .map(([n]) => n)
@@ -158,7 +161,8 @@ export function listQuerystring<P extends TProperties = Record<never, TSchema>>(
     for (const op of ops) byOp[op] = Type.Optional(valueSchema(field, op))
     filterProps[name] = Type.Optional(Obj(byOp, field.description ? { description: field.description } : {}))
   }
-  return Obj({
+  // Typed as what handlers receive (ListParams plus the route's own parameters), so no cast is needed.
+  const schema = Obj({
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT })),
     cursor: Type.Optional(Type.String({ maxLength: 2048, description: 'nextCursor of the previous page' })),
     sort: Type.Optional(
@@ -179,6 +183,7 @@ export function listQuerystring<P extends TProperties = Record<never, TSchema>>(
       : {}),
     ...(extra ?? {}),
   })
+  return Type.Unsafe<ListParams & Static<TObject<P>>>(schema)
 }
 
 const BRACKETS_RE = /^([^[\]]+)((?:\[[^[\]]+\])+)$/
