@@ -13,18 +13,18 @@
 import { randomUUID } from 'node:crypto'
 import type { Server as HttpServer } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
-import { sql } from 'kysely'
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io'
 import type { Config } from '../../config.js'
 import type { TokenService } from '../auth/tokens.js'
 import type { Db } from '../db/database.js'
 import { AppError, RateLimitError, StateError, UnauthenticatedError, ValidationError } from '../errors.js'
-import { Dispatcher, pruneDispatchedEvents, toStreamEvent, type StreamEvent } from '../events/dispatcher.js'
+import { Dispatcher, pruneDispatchedEvents, type StreamEvent } from '../events/dispatcher.js'
 import { rooms as roomNames } from '../events/outbox.js'
 import type { JobQueue } from '../jobs/queue.js'
 import { createClusterAdapter, type ClusterAdapter } from './adapter.js'
 import { authenticateHandshake, envelope, liveSessions, type SocketPrincipal } from './auth.js'
 import { PartialReplayError, SocketFeed, type ReplayResult } from './feed.js'
+import { countMissed, replayPage, seqOfEvent } from './queries.js'
 import { TokenBucket } from './rate-limit.js'
 import { NodeStream } from './stream.js'
 
@@ -56,7 +56,7 @@ export interface RealtimeDeps {
 export const REPLAY_MAX = 10_000
 const PRUNE_EVERY_MS = 60 * 60 * 1000
 const PRUNE_TASK = 'events.prune'
-const EVENT_ID_RE = /^\d{1,18}$/
+const EVENT_ID_RE = /^\d{1,15}$/
 
 interface Connection {
   feed: SocketFeed
@@ -255,18 +255,11 @@ export class Realtime {
     if (typeof raw !== 'string' || !EVENT_ID_RE.test(raw)) {
       throw ValidationError.field('lastEventId', 'must be the id of an event this connection received (a string of digits)')
     }
+    const tenant = { orgId: p.orgId, userId: p.userId }
     try {
       return await conn.feed.replay(
         (upTo) => this.replayStart(p, rooms, raw, upTo),
-        (after, upTo, limit) =>
-          this.deps.db
-            .tenant({ orgId: p.orgId, userId: p.userId }, (db) =>
-              sql<Parameters<typeof toStreamEvent>[0]>`
-                SELECT id, seq, org_id, type, rooms, payload, created_at FROM outbox_events
-                WHERE seq > ${after} AND seq <= ${upTo} AND rooms && ${rooms}::text[]
-                ORDER BY seq LIMIT ${limit}`.execute(db),
-            )
-            .then((r) => r.rows.map(toStreamEvent)),
+        (after, upTo, limit) => this.deps.db.tenant(tenant, (db) => replayPage(db, rooms, after, upTo, limit)),
       )
     } catch (err) {
       if (err instanceof PartialReplayError || !(err instanceof AppError)) {
@@ -284,16 +277,13 @@ export class Realtime {
     return this.deps.db.tenant({ orgId: p.orgId, userId: p.userId }, async (db) => {
       let start = 0
       if (lastEventId !== '0') {
-        const row = await db.selectFrom('outbox_events').select('seq').where('id', '=', Number(lastEventId)).executeTakeFirst()
-        if (row?.seq === null || row?.seq === undefined) throw unavailable(`Event ${lastEventId} is not in the replay window`)
-        start = row.seq
+        const seq = await seqOfEvent(db, Number(lastEventId))
+        if (seq === null) throw unavailable(`Event ${lastEventId} is not in the replay window`)
+        start = seq
       }
-      if (start >= upTo) return start
-      const { rows } = await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM (
-          SELECT 1 FROM outbox_events WHERE seq > ${start} AND seq <= ${upTo} AND rooms && ${rooms}::text[] LIMIT ${REPLAY_MAX + 1}
-        ) missed`.execute(db)
-      if ((rows[0]?.n ?? 0) > REPLAY_MAX) throw unavailable(`More than ${REPLAY_MAX} events were missed`)
+      if (start < upTo && (await countMissed(db, rooms, start, upTo, REPLAY_MAX)) > REPLAY_MAX) {
+        throw unavailable(`More than ${REPLAY_MAX} events were missed`)
+      }
       return start
     })
   }

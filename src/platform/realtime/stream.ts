@@ -3,10 +3,9 @@
 // by the Socket.IO adapter, or the periodic poll, after which the node reads what it has not seen from
 // the database by seq. Either way each event is fanned out to the local sockets once, in seq order;
 // a lost or reordered wake-up only delays delivery until the next one.
-import { sql } from 'kysely'
 import type { Executor } from '../db/database.js'
-import { toStreamEvent, type DispatchedBatch, type StreamEvent } from '../events/dispatcher.js'
-import '../events/tables.js'
+import type { DispatchedBatch, StreamEvent } from '../events/dispatcher.js'
+import { streamAfter, streamHead } from './queries.js'
 
 const PAGE = 500
 
@@ -24,8 +23,7 @@ export class NodeStream {
 
   /** Starts at the current end of the stream: connections receive what is dispatched from now on. */
   async init(): Promise<void> {
-    const row = await this.owner.selectFrom('outbox_stream').select('head').where('id', '=', 1).executeTakeFirst()
-    this.head = row?.head ?? 0
+    this.head = await streamHead(this.owner)
     this.stopped = false
   }
 
@@ -67,11 +65,9 @@ export class NodeStream {
       if (this.stopped) return
       // Seq is handed out by one dispatcher at a time and committed before anyone reads it, so every
       // seq below a visible one is visible too: reading "after head" never skips an event.
-      const { rows } = await sql<{ id: number; seq: number; org_id: string; type: string; rooms: string[]; payload: unknown; created_at: Date }>`
-        SELECT id, seq, org_id, type, rooms, payload, created_at FROM outbox_events
-        WHERE seq > ${this.head} ORDER BY seq LIMIT ${PAGE}`.execute(this.owner)
-      this.apply(rows.map(toStreamEvent))
-      if (rows.length < PAGE) return
+      const events = await streamAfter(this.owner, this.head, PAGE)
+      this.apply(events)
+      if (events.length < PAGE) return
     }
   }
 
