@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Dispatcher, pruneDispatchedEvents, type DispatchedBatch } from '../../src/platform/events/dispatcher.js'
 import { publishIn, rooms } from '../../src/platform/events/outbox.js'
 import { newId } from '../../src/platform/ids.js'
+import { streamAfter } from '../../src/platform/realtime/queries.js'
 import { NodeStream } from '../../src/platform/realtime/stream.js'
 import { createTestApp, type TestApp } from '../support/app.js'
 import { pendingJobs, runJobs } from '../support/jobs.js'
@@ -183,5 +184,24 @@ describe('pruning', () => {
     await runJobs(t)
     // The run left exactly one future run behind.
     expect((await pendingJobs(t))['events.prune']).toBe(1)
+  })
+})
+
+describe('query plans', () => {
+  it('reads the stream after a node’s head and claims pending events through indexes', async () => {
+    const org = newId()
+    await t.platform.db.tenant({ orgId: org, userId: null }, (db) =>
+      sql`INSERT INTO outbox_events (org_id, type, aggregate, aggregate_id, rooms, payload, seq, dispatched_at)
+        SELECT ${org}, 'bulk', 'b', g::text, ARRAY['org:' || ${org}], '{}', g + 1000000, now() FROM generate_series(1, 20000) g`.execute(db),
+    )
+    await raise(org, 'pending', 3)
+    await sql`ANALYZE outbox_events`.execute(t.platform.db.owner)
+    const explain = async (q: string) =>
+      (await sql.raw<{ 'QUERY PLAN': string }>(`EXPLAIN ${q}`).execute(t.platform.db.owner)).rows.map((r) => r['QUERY PLAN']).join('\n')
+    const catchUp = await explain('SELECT * FROM outbox_events WHERE seq > 1019990 ORDER BY seq LIMIT 500')
+    expect(catchUp).toMatch(/Index Scan using outbox_events_seq/)
+    const claim = await explain('SELECT id FROM outbox_events WHERE dispatched_at IS NULL ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED')
+    expect(claim).toMatch(/outbox_events_pending/)
+    expect((await streamAfter(t.platform.db.owner, 1019990, 500)).map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 1019991 + i))
   })
 })

@@ -1,5 +1,6 @@
 // GET /api/v1/audit-logs: entries written by real changes, filters, pagination, permissions, tenancy.
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
+import { auditLogsQuery } from '../../../src/modules/audit/queries.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { addMember, signUp, type SignedUp } from '../../support/factories.js'
@@ -125,5 +126,22 @@ describe('GET /api/v1/audit-logs/:id', () => {
     expect((await t.request({ method: 'GET', url: `/api/audit-logs/${entry.id}` })).statusCode).toBe(401)
     const agent = await addMember(t, ada, 'viewer')
     expect((await t.request({ method: 'GET', url: `/api/audit-logs/${entry.id}`, token: agent.accessToken })).statusCode).toBe(403)
+  })
+})
+
+describe('query plans', () => {
+  it('pages the newest entries of an organization through its index, not a table scan', async () => {
+    const other = await signUp(t)
+    await sql`INSERT INTO audit_logs (org_id, actor_type, entity, entity_id, action, created_at)
+      SELECT o, 'system', 'thing', g::text, 'created', now() - g * interval '1 second'
+      FROM unnest(${[ada.organization.id, bob.organization.id, other.organization.id]}::uuid[]) o, generate_series(1, 4000) g`.execute(t.platform.db.owner)
+    await sql`ANALYZE audit_logs`.execute(t.platform.db.owner)
+    const plan = await t.platform.db.tenant({ orgId: ada.organization.id, userId: ada.user.id }, async (db) => {
+      const c = auditLogsQuery(db, ada.organization.id, {}).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(51).compile()
+      const r = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${c.sql}`, [...c.parameters]))
+      return r.rows.map((row) => row['QUERY PLAN']).join('\n')
+    })
+    expect(plan).not.toMatch(/Seq Scan on audit_logs/)
+    expect(plan).toMatch(/Index Scan.* on audit_logs/)
   })
 })

@@ -1,8 +1,10 @@
 // Notifications: the `notify` service, the member's inbox routes, isolation between members and
 // organizations, and delivery to a connected socket.
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { notify } from '../../../src/modules/notifications/index.js'
+import { countUnread, notificationsQuery } from '../../../src/modules/notifications/queries.js'
+import { newId } from '../../../src/platform/ids.js'
 import { createTestApp, type TestApp } from '../../support/app.js'
 import { addMember, signUp, type SignedUp } from '../../support/factories.js'
 import { connectSocket, type TestSocket } from '../../support/socket.js'
@@ -242,5 +244,37 @@ describe('realtime delivery', () => {
     // Someone else in the organization heard none of it.
     await t.platform.realtime.stream.settled()
     expect(watcher.events('notification.created', 'notification.read', 'notification.read_all')).toEqual([])
+  })
+})
+
+describe('query plans', () => {
+  it('serves the inbox and the unread count from the per-user indexes, not a table scan', async () => {
+    // 40 members with 150 notifications each, so that PostgreSQL prefers an index when one fits.
+    const org = ada.organization.id
+    const users = Array.from({ length: 40 }, () => newId())
+    await sql`INSERT INTO users (id, email, password_hash, first_name, last_name)
+      SELECT u, u::text || '@plan.test', 'x', 'P', 'Q' FROM unnest(${users}::uuid[]) u`.execute(t.platform.db.owner)
+    await sql`INSERT INTO memberships (org_id, user_id, role) SELECT ${org}, u, 'agent' FROM unnest(${users}::uuid[]) u`.execute(t.platform.db.owner)
+    await sql`INSERT INTO notifications (org_id, user_id, type, title, created_at, read_at)
+      SELECT ${org}, u, 'x', 't', now() - g * interval '1 minute', CASE WHEN g % 3 = 0 THEN now() END
+      FROM unnest(${users}::uuid[]) u, generate_series(1, 150) g`.execute(t.platform.db.owner)
+    await sql`ANALYZE notifications`.execute(t.platform.db.owner)
+
+    const who = { orgId: org, userId: users[0]! }
+    const plans = await t.platform.db.tenant(who, async (db) => {
+      const explain = async (q: { compile(): CompiledQuery }) => {
+        const c = q.compile()
+        const r = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${c.sql}`, [...c.parameters]))
+        return r.rows.map((row) => row['QUERY PLAN']).join('\n')
+      }
+      const page = notificationsQuery(db, org, who.userId, false).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(51)
+      const unread = notificationsQuery(db, org, who.userId, true).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(51)
+      return [await explain(page), await explain(unread)]
+    })
+    for (const plan of plans) {
+      expect(plan).not.toMatch(/Seq Scan on notifications/)
+      expect(plan).toMatch(/Index (Only )?Scan.* on notifications/)
+    }
+    expect(await t.platform.db.tenant(who, (db) => countUnread(db, org, who.userId))).toBe(100)
   })
 })
