@@ -12,6 +12,7 @@ import {
 } from '../../src/platform/http/idempotency.js'
 import { newId } from '../../src/platform/ids.js'
 import { createTestApp, type TestApp } from '../support/app.js'
+import { makeJobsDue, runJobs } from '../support/jobs.js'
 
 let t: TestApp
 let runs = 0
@@ -234,5 +235,22 @@ describe('idempotency cleanup', () => {
     )
     expect(rows[0]!.n).toBe(1)
     expect(t.platform.jobs.taskNames).toContain(CLEANUP_TASK)
+  })
+
+  it('runs as a job that deletes expired keys and schedules its next run an hour later', async () => {
+    const c = await caller()
+    await post(c, { name: 'stale' }, 'stale-key')
+    await sql`UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE key = 'stale-key'`.execute(t.platform.db.owner)
+    await scheduleIdempotencyCleanup(t.platform.jobs, t.platform.db.owner)
+    await makeJobsDue(t)
+    await runJobs(t)
+    const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'stale-key'`.execute(t.platform.db.owner)
+    expect(left.rows[0]!.n).toBe(0)
+    const { rows } = await sql<{ minutes: number }>`
+      SELECT (extract(epoch FROM run_at - now()) / 60)::float8 AS minutes FROM graphile_worker.jobs WHERE task_identifier = ${CLEANUP_TASK}`.execute(
+      t.platform.db.owner,
+    )
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.minutes).toBeGreaterThan(55)
   })
 })
