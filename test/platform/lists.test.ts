@@ -388,6 +388,16 @@ describe('list routes over HTTP', () => {
     expect(res.data.error.details.map((d: { path: string }) => d.path)).toContain(path)
   })
 
+  it('documents the parameters in the OpenAPI document, filters as a deepObject', async () => {
+    const doc = await t.request({ method: 'GET', url: '/api/v1/openapi.json' })
+    const params = doc.data.paths['/api/v1/test-items'].get.parameters as { name: string; style?: string; schema: { properties?: Record<string, unknown> } }[]
+    expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'sort', 'count', 'q', 'filter', 'tag']))
+    const filter = params.find((p) => p.name === 'filter')!
+    expect(filter).toMatchObject({ style: 'deepObject', explode: true })
+    expect(Object.keys(filter.schema.properties!)).toEqual(['id', 'name', 'price', 'qty', 'createdAt', 'active', 'kind', 'ref', 'note', 'score'])
+    expect(params.find((p) => p.name === 'limit')!.style).toBeUndefined()
+  })
+
   it('accepts route-specific parameters beside the list ones', async () => {
     const res = await get('tag=x&limit=1')
     expect(res.statusCode).toBe(200)

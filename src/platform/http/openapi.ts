@@ -73,6 +73,19 @@ export async function registerOpenApi(app: FastifyInstance, platform: Platform):
       },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string | undefined) ?? `def-${i}` },
+    // Object-valued query parameters (a list's `filter`) are sent as `filter[field][op]=value`.
+    transformObject: (doc) => {
+      if (!('openapiObject' in doc)) return doc.swaggerObject
+      const { openapiObject } = doc
+      for (const item of Object.values(openapiObject.paths ?? {})) {
+        for (const op of Object.values(item ?? {}) as { parameters?: { in?: string; schema?: { type?: unknown }; style?: string; explode?: boolean }[] }[]) {
+          for (const p of op?.parameters ?? []) {
+            if (p.in === 'query' && p.schema?.type === 'object') Object.assign(p, { style: 'deepObject', explode: true })
+          }
+        }
+      }
+      return openapiObject
+    },
   })
 
   app.get('/api/v1/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger())
