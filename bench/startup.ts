@@ -167,7 +167,7 @@ export async function runStartup(opts: StartupOptions): Promise<Section> {
     `3 × \`/api/v1/openapi.json\`, 20 × unauthenticated \`/api/v1/auth/me\`, 5 s idle, RSS read from \`/proc/<pid>/status\`;`,
     'then SIGTERM and a start on the same directory (warm). Server: NODE_ENV=production, LOG_LEVEL=warn, job runner on.',
     '',
-    '| variant | cold start to /readyz (ms) | warm start (ms) | of which importing the code (ms) | idle RSS, Node (MiB) | V8 heap used (MiB) | embedded PostgreSQL RSS, all processes (MiB) |',
+    '| variant | cold start to /readyz (ms) | warm start (ms) | importing the code, alone (ms) | idle RSS, Node (MiB) | V8 heap used (MiB) | embedded PostgreSQL RSS, all processes (MiB) |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',

@@ -63,7 +63,7 @@ async function runWrk(opts: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'luminous-wrk-'))
   const script = path.join(dir, 'bench.lua')
   const headerLines = Object.entries(opts.headers ?? {})
-    .map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`)
+    .map(([k, v]) => `wrk.headers[ ${luaString(k)} ] = ${luaString(v)}`)
     .join('\n')
   const bodies = opts.bodies ?? []
   writeFileSync(
