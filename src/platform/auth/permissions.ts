@@ -22,7 +22,8 @@ export const PERMISSIONS = {
 export type Permission = keyof typeof PERMISSIONS
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[]
 
-const readOnly = ALL_PERMISSIONS.filter((p) => p.endsWith(':read'))
+// Managers read everything except the audit log, which is for admins and owners.
+const readOnly = ALL_PERMISSIONS.filter((p) => p.endsWith(':read') && p !== 'audit:read')
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: ALL_PERMISSIONS,

@@ -80,7 +80,7 @@ async function readPrincipal(platform: Platform, request: FastifyRequest): Promi
 // The arguments were validated (UUID / hex) before they are written into the SQL text.
 const SESSION_ROLE = `(uuid, uuid, uuid) AS SELECT m.role FROM sessions s
   JOIN memberships m ON m.user_id = s.user_id AND m.org_id = $1
-  WHERE s.id = $2 AND s.user_id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()`
+  WHERE s.id = $2 AND s.user_id = $3 AND s.org_id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`
 const API_KEY = `(text) AS SELECT id, permissions FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
   AND (expires_at IS NULL OR expires_at > now())`
 
@@ -97,6 +97,16 @@ export function registerGuard(app: FastifyInstance, platform: Platform): void {
 
   app.addHook('onRequest', async (request) => {
     request.principal = await readPrincipal(platform, request)
+  })
+
+  // Missing or unverifiable credentials are a 401 before the body is validated, so an anonymous
+  // caller learns nothing about a route's input rules. The database check happens in the handler.
+  app.addHook('preValidation', async (request) => {
+    const config = request.routeOptions.config as RouteAuthConfig
+    if (config.auth === 'none' || !request.routeOptions.url?.startsWith('/api/')) return
+    const principal = request.principal
+    if (!principal) throw new UnauthenticatedError()
+    if (principal.kind === 'invalid') throw new UnauthenticatedError('Invalid or expired credentials', 'invalid_token')
   })
 
   app.addHook('onRoute', (route: RouteOptions) => {

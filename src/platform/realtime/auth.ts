@@ -48,7 +48,7 @@ export async function authenticateHandshake(
   const { rows } = await deps.db.tenant({ orgId: claims.orgId, userId: claims.userId }, (db) =>
     sql<{ role: string }>`
       SELECT m.role FROM sessions s JOIN memberships m ON m.user_id = s.user_id AND m.org_id = ${claims.orgId}
-      WHERE s.id = ${claims.sessionId} AND s.user_id = ${claims.userId} AND s.revoked_at IS NULL AND s.expires_at > now()`.execute(db),
+      WHERE s.id = ${claims.sessionId} AND s.user_id = ${claims.userId} AND s.org_id = ${claims.orgId} AND s.revoked_at IS NULL AND s.expires_at > now()`.execute(db),
   )
   const role = rows[0]?.role
   if (!isRole(role)) throw new UnauthenticatedError('Session has ended or access was revoked', 'invalid_token')
@@ -66,7 +66,7 @@ export async function liveSessions(db: Db, pairs: { sessionId: string; orgId: st
   const { rows } = await sql<{ sid: string; org: string; role: string }>`
     SELECT x.sid, x.org, m.role
     FROM unnest(${pairs.map((p) => p.sessionId)}::uuid[], ${pairs.map((p) => p.orgId)}::uuid[]) AS x(sid, org)
-    JOIN sessions s ON s.id = x.sid AND s.revoked_at IS NULL AND s.expires_at > now()
+    JOIN sessions s ON s.id = x.sid AND s.org_id = x.org AND s.revoked_at IS NULL AND s.expires_at > now()
     JOIN memberships m ON m.user_id = s.user_id AND m.org_id = x.org`.execute(db.owner)
   for (const r of rows) if (isRole(r.role)) out.set(`${r.sid}:${r.org}`, r.role)
   return out
