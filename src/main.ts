@@ -2,7 +2,7 @@
 // migrations and exits.
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './platform/db/connect.js'
-import { EmbeddedPostgresError, takeOverShutdownSignals } from './platform/db/embedded.js'
+import { EmbeddedPostgresError } from './platform/db/embedded.js'
 import { createLogger } from './platform/logger.js'
 
 const command = process.argv[2] ?? 'start'
@@ -14,7 +14,6 @@ function fail(message: string): never {
 
 function onSignals(stop: () => Promise<void>, log: { info(m: string): void; error(o: object, m: string): void }) {
   let stopping = false
-  takeOverShutdownSignals()
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) return

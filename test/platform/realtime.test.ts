@@ -97,11 +97,14 @@ describe('rooms and delivery', () => {
 
   it('keeps a user’s connections in two organizations apart, although they share the user room', async () => {
     const erin = await addMember(t, bob, 'viewer')
-    // Erin's own organization from sign-up, and Bob's organization through the membership.
+    // Erin's own organization from sign-up, and Bob's organization through the membership. A session is
+    // bound to one organization, so the second connection comes from a second sign-in, switched home.
+    const second = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email: erin.email, password: erin.password } })
+    expect(second.statusCode).toBe(200)
     const home = await t.request({
       method: 'POST',
       url: '/api/v1/auth/switch-organization',
-      token: erin.accessToken,
+      token: second.data.tokens.accessToken,
       payload: { organizationId: (await t.platform.db.owner.selectFrom('memberships').select('org_id').where('user_id', '=', erin.user.id).where('role', '=', 'owner').executeTakeFirstOrThrow()).org_id },
     })
     expect(home.statusCode).toBe(200)

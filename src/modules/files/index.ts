@@ -9,7 +9,7 @@ export { FILE_KINDS } from './kinds.js'
 export { uploadLimits } from './limits.js'
 export { filePart, multipartBody, multipartValidator, textField } from './multipart.js'
 export { FileSchema, FileWithUrlSchema, toFile, type File, type FileWithUrl } from './schemas.js'
-export { deleteFile, fileUrl, getFile, getFileRow, withUrl } from './service.js'
+export { deleteFile, fileUrl, getFile, getFileRow, optionalFileUrl, withUrl } from './service.js'
 export type { FileKind, FileRow } from './tables.js'
 export { saveImage, saveUpload, type ImageOptions, type UploadOptions } from './upload.js'
 

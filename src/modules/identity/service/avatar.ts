@@ -5,7 +5,7 @@ import { audit } from '../../../platform/audit.js'
 import type { Ctx } from '../../../platform/context.js'
 import { NotFoundError, UnauthenticatedError } from '../../../platform/errors.js'
 import { publish, rooms } from '../../../platform/events/outbox.js'
-import { deleteFile, fileUrl, getFileRow, saveImage } from '../../files/index.js'
+import { deleteFile, getFileRow, optionalFileUrl, saveImage } from '../../files/index.js'
 import { lockUser, setTransactionOrg } from '../queries-account.js'
 import { updateUser } from '../queries.js'
 import { toUser, type User } from '../schemas.js'
@@ -16,16 +16,7 @@ export const AVATAR_PURPOSE = 'avatar'
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024
 export const AVATAR_MAX_SIDE = 512
 
-/** A fresh signed URL for the avatar; null when there is none or its file is gone. */
-export async function avatarUrl(ctx: Ctx, fileId: string | null): Promise<string | null> {
-  if (!fileId) return null
-  try {
-    return await fileUrl(ctx, fileId)
-  } catch (err) {
-    if (err instanceof NotFoundError) return null
-    throw err
-  }
-}
+export const avatarUrl = optionalFileUrl
 
 /**
  * Deletes the user's avatar file. An avatar belongs to the organization it was uploaded from, which

@@ -1,7 +1,6 @@
 // The organization DTO, shared by the profile and logo services.
 import type { Ctx } from '../../../platform/context.js'
-import { NotFoundError } from '../../../platform/errors.js'
-import { fileUrl } from '../../files/index.js'
+import { optionalFileUrl } from '../../files/index.js'
 import type { OrganizationDto } from '../schemas/organization.js'
 import type { OrganizationsTable } from '../tables.js'
 
@@ -39,13 +38,4 @@ export async function toOrganizationDto(ctx: Ctx, row: OrganizationRow): Promise
   }
 }
 
-/** A fresh signed URL of the logo; null when there is none or its file is gone. */
-export async function logoUrl(ctx: Ctx, fileId: string | null): Promise<string | null> {
-  if (!fileId) return null
-  try {
-    return await fileUrl(ctx, fileId)
-  } catch (err) {
-    if (err instanceof NotFoundError) return null
-    throw err
-  }
-}
+export const logoUrl = optionalFileUrl
