@@ -2,13 +2,13 @@
 // /api/v1. `/api/...` is an alias of the newest version, done as a URL rewrite so each route exists once.
 import { randomUUID } from 'node:crypto'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import multipart from '@fastify/multipart'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { modules } from './modules/index.js'
 import { registerErrorHandling } from './platform/http/errors.js'
+import { registerSecurityHeaders } from './platform/http/security-headers.js'
 import { registerGuard } from './platform/http/guard.js'
 import { registerHealth } from './platform/http/health.js'
 import { parseNestedQuery } from './platform/http/lists.js'
@@ -47,11 +47,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   })
 
   registerErrorHandling(app)
-  await app.register(helmet, {
-    // The API answers JSON; the reference page at /docs sets its own policy.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  })
+  registerSecurityHeaders(app)
   await app.register(cors, {
     origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
     credentials: true,
