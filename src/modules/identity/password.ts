@@ -1,7 +1,9 @@
-// Password hashing (argon2id at the OWASP parameters, on libuv's thread pool so the event loop keeps
-// serving) and the password policy: 10–128 characters, not a commonly leaked password, not the e-mail.
+// Password hashing (argon2id at the OWASP parameters, on low-priority worker threads so the event loop
+// keeps serving during a login storm) and the password policy: 10–128 characters, not a commonly leaked
+// password, not the e-mail.
 import { readFileSync } from 'node:fs'
-import { hash, verify, type Algorithm } from '@node-rs/argon2'
+import type { Algorithm } from '@node-rs/argon2'
+import { argon2Pool } from '../../platform/auth/argon2-pool.js'
 import { ValidationError, type ErrorDetail } from '../../platform/errors.js'
 
 // `Algorithm` is a const enum, which isolated modules cannot read at run time: 2 is Argon2id.
@@ -11,13 +13,13 @@ export const PASSWORD_MIN_LENGTH = 10
 export const PASSWORD_MAX_LENGTH = 128
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS)
+  return argon2Pool.hash(password, ARGON2_OPTIONS)
 }
 
 /** False for a wrong password and for a malformed hash alike. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password)
+    return await argon2Pool.verify(passwordHash, password)
   } catch {
     return false
   }

@@ -19,8 +19,10 @@ export function takeOverShutdownSignals(): void {
   const hook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent(event: string): void }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) hook.unhookEvent(signal)
   // Its 'beforeExit' hook calls process.exit(0), which erases a process's own exit code (a failed
-  // test run would report success). Whoever starts a cluster here stops it explicitly.
+  // test run would report success), and its 'exit' hook runs an async stop that cannot finish there.
+  // Whoever starts a cluster here stops it explicitly; `stopOnExit` below is the safety net.
   hook.unhookEvent('beforeExit')
+  hook.unhookEvent('exit')
 }
 
 // Done as soon as this module loads, so that no process that can start a cluster loses its exit code.
@@ -117,9 +119,26 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     const reason = err instanceof Error ? err.message : 'PostgreSQL did not start (see the log lines above)'
     throw new EmbeddedPostgresError(`Could not start the embedded PostgreSQL in ${dir}: ${reason}`)
   }
+  // If the process ends without stopping the cluster (a crash, process.exit), ask the postmaster for a
+  // fast shutdown so no orphaned server keeps the port and the data directory.
+  let stopped = false
+  const stopOnExit = () => {
+    if (stopped) return
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+      if (pid) process.kill(pid, 'SIGINT')
+    } catch {
+      // already gone
+    }
+  }
+  process.once('exit', stopOnExit)
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/postgres`,
     password,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop()
+      stopped = true
+      process.removeListener('exit', stopOnExit)
+    },
   }
 }
