@@ -2,7 +2,7 @@
 import type { Ctx } from '../../platform/context.js'
 import type { Executor } from '../../platform/db/database.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js'
-import { publishIn, rooms } from '../../platform/events/outbox.js'
+import { publish, publishIn, rooms } from '../../platform/events/outbox.js'
 import { list, type ListParams } from '../../platform/http/lists.js'
 import { newId } from '../../platform/ids.js'
 import { notificationList } from './lists.js'
@@ -101,7 +101,7 @@ export async function readNotification(ctx: Ctx, id: string): Promise<Notificati
   }
   const dto = toNotificationDto(updated)
   // The user's other devices clear it too.
-  await publishIn(ctx.db, ctx.orgId, {
+  await publish(ctx, {
     type: 'notification.read',
     aggregate: 'notification',
     aggregateId: id,
@@ -117,7 +117,7 @@ export async function readAllNotifications(ctx: Ctx): Promise<ReadAllDto> {
   const updated = await markAllRead(ctx.db, ctx.orgId, userId, at)
   const result = { updated, readAt: at.toISOString() }
   if (updated > 0) {
-    await publishIn(ctx.db, ctx.orgId, {
+    await publish(ctx, {
       type: 'notification.read_all',
       aggregate: 'notification',
       aggregateId: userId,
